@@ -1,0 +1,103 @@
+/**
+ * Builds the HTTP application of one node from its services (no listen): the API under
+ * /api/v1, its OpenAPI document at /api/docs, and the built web console as static files.
+ */
+import { existsSync } from "node:fs";
+import fastifyCookie from "@fastify/cookie";
+import fastifyMultipart from "@fastify/multipart";
+import fastifyStatic from "@fastify/static";
+import fastifySwagger from "@fastify/swagger";
+import fastifySwaggerUi from "@fastify/swagger-ui";
+import Fastify, { type FastifyServerOptions } from "fastify";
+import {
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from "fastify-type-provider-zod";
+import { registerAccessPolicy } from "./http/access-policy";
+import { registerHealthRoutes } from "./http/health.routes";
+import { registerProblemHandlers, sendProblem } from "./http/problem";
+import type { AppServices } from "./http/services";
+import type { ZodApp } from "./http/zod-app";
+import { registerAccessRoutes } from "./platform/access/access.routes";
+import { registerResponsibleRoutes } from "./platform/access/responsible.routes";
+import { registerAuditRoutes } from "./platform/audit/audit.routes";
+import { registerCodeRoutes } from "./platform/codes/codes.routes";
+import { registerOrgImportRoutes } from "./platform/orgs/orgs.import.routes";
+import { registerOrgRoutes } from "./platform/orgs/orgs.routes";
+
+/** Each module registers its own routes; this list is the whole API. */
+const modules: ((app: ZodApp, services: AppServices) => void)[] = [
+  registerHealthRoutes,
+  registerAccessRoutes,
+  registerResponsibleRoutes,
+  registerAuditRoutes,
+  registerCodeRoutes,
+  registerOrgRoutes,
+  registerOrgImportRoutes,
+];
+
+export interface BuildOptions {
+  logger?: FastifyServerOptions["logger"];
+}
+
+export async function buildApp(services: AppServices, options: BuildOptions = {}): Promise<ZodApp> {
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: 1024 * 1024,
+    trustProxy: false,
+    // Row ids in URLs are numbers; anything longer than this is an attack or a typo.
+    routerOptions: { maxParamLength: 200 },
+  }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  registerProblemHandlers(app);
+
+  await app.register(fastifyCookie);
+  await app.register(fastifyMultipart, {
+    limits: { fileSize: services.config.maxUploadBytes, files: 1, fields: 10 },
+  });
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: "3.1.0",
+      info: {
+        title: "edumis API",
+        description:
+          "National education management platform. Errors are RFC 9457 problem documents with a stable `code`; lists take `page` and `pageSize` (see docs/api.md). Sign in at POST /api/v1/auth/login (cookie + X-CSRF-Token) or send `Authorization: Bearer <API token>`.",
+        version: "1.0.0",
+      },
+      components: {
+        securitySchemes: {
+          session: { type: "apiKey", in: "cookie", name: "edumis_session" },
+          bearer: { type: "http", scheme: "bearer" },
+        },
+      },
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: "/api/docs" });
+
+  registerAccessPolicy(app, services);
+  app.addHook("onSend", async (_request, reply, payload) => {
+    reply.header("x-content-type-options", "nosniff");
+    reply.header("referrer-policy", "same-origin");
+    reply.header("x-frame-options", "DENY");
+    return payload;
+  });
+  for (const register of modules) register(app, services);
+
+  if (existsSync(services.config.webDistDir)) {
+    await app.register(fastifyStatic, { root: services.config.webDistDir, prefix: "/", wildcard: false });
+    // The console is a single-page app: unknown non-API paths get its index page.
+    app.setNotFoundHandler((request, reply) => {
+      if (request.method === "GET" && !request.url.startsWith("/api/")) return reply.sendFile("index.html");
+      return sendProblem(request, reply, 404, "route_not_found", {
+        method: request.method,
+        url: request.url.split("?")[0]!,
+      });
+    });
+  }
+  await app.ready();
+  return app;
+}

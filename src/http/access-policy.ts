@@ -1,0 +1,148 @@
+/**
+ * Every API route declares who may call it in its `config.access`:
+ *   { public: true }                          — no sign-in (health, login, docs)
+ *   { signedIn: true, duringPasswordChange? } — any signed-in user (own profile, logout)
+ *   { module, action, unitParam? }            — a permission; with unitParam the named path
+ *                                               parameter is a unit id that must lie in scope
+ * A route under /api/ without a declaration makes the app refuse to start, and the
+ * authorisation matrix test walks every declared route.
+ */
+import "@fastify/cookie";
+import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from "fastify";
+import { type Action, type Actor, can, type Module } from "../platform/access/actor";
+import { csrfMatches, resolveApiToken, resolveSession } from "../platform/access/auth.service";
+import { isPathInScope } from "../platform/access/scope";
+import { recordAudit } from "../platform/audit/audit.service";
+import type { ServiceContext } from "../platform/context";
+import { findUnitUnscoped } from "../platform/orgs/orgs.repo";
+import { sendProblem } from "./problem";
+import type { AppServices } from "./services";
+
+export type RouteAccess =
+  | { public: true }
+  | { signedIn: true; duringPasswordChange?: boolean }
+  | { module: Module; action: Action; unitParam?: string };
+
+declare module "fastify" {
+  interface FastifyContextConfig {
+    access?: RouteAccess;
+  }
+  interface FastifyRequest {
+    actor: Actor | null;
+    csrfHash: string | null;
+    authFailure: "expired" | "invalid" | null;
+  }
+}
+
+export const SESSION_COOKIE = "edumis_session";
+export const CSRF_COOKIE = "edumis_csrf";
+export const CSRF_HEADER = "x-csrf-token";
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+
+function bearerToken(request: FastifyRequest): string | undefined {
+  const header = request.headers.authorization;
+  if (!header?.startsWith("Bearer ")) return undefined;
+  return header.slice(7).trim();
+}
+
+/** Who is calling: a session cookie (console) or a bearer API token (systems). */
+async function identify(services: AppServices, request: FastifyRequest): Promise<void> {
+  request.actor = null;
+  request.csrfHash = null;
+  request.authFailure = null;
+  const bearer = bearerToken(request);
+  if (bearer) {
+    const result = await resolveApiToken(services.db, bearer);
+    if (typeof result === "string") request.authFailure = result;
+    else request.actor = result;
+    return;
+  }
+  const cookie = request.cookies?.[SESSION_COOKIE];
+  if (!cookie) return;
+  const result = await resolveSession(services.db, cookie);
+  if (typeof result === "string") request.authFailure = result;
+  else {
+    request.actor = result.actor;
+    request.csrfHash = result.csrfHash;
+  }
+}
+
+async function authorise(
+  services: AppServices,
+  access: RouteAccess,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): Promise<FastifyReply | undefined> {
+  if ("public" in access) return undefined;
+  const actor = request.actor;
+  if (!actor) {
+    return sendProblem(
+      request,
+      reply,
+      401,
+      request.authFailure === "expired" ? "session_expired" : "unauthenticated",
+    );
+  }
+  // The console's cookie travels with every request a page makes, including forged ones;
+  // a state change must also carry the CSRF token that only our own pages can read.
+  if (actor.sessionId && !SAFE_METHODS.has(request.method)) {
+    if (
+      !request.csrfHash ||
+      !csrfMatches(request.csrfHash, request.headers[CSRF_HEADER] as string | undefined)
+    ) {
+      return sendProblem(request, reply, 403, "csrf_failed");
+    }
+  }
+  if (actor.mustChangePassword && !("signedIn" in access && access.duringPasswordChange)) {
+    return sendProblem(request, reply, 403, "password_change_required");
+  }
+  if ("signedIn" in access) return undefined;
+  if (!can(actor, access.module, access.action)) {
+    if (access.action !== "read") {
+      await recordAudit(services.db, {
+        actor,
+        ip: request.ip,
+        action: `${access.module}.${access.action}`,
+        module: access.module,
+        outcome: "denied",
+        detail: { method: request.method, route: request.routeOptions.url ?? request.url },
+      });
+    }
+    return sendProblem(request, reply, 403, "forbidden");
+  }
+  if (access.unitParam) {
+    const raw = (request.params as Record<string, string>)[access.unitParam];
+    const id = Number(raw);
+    const unit = Number.isSafeInteger(id) && id > 0 ? await findUnitUnscoped(services.db, { id }) : undefined;
+    // Outside the scope and non-existent look the same: existence must not leak.
+    if (!unit || !isPathInScope(actor.scope, unit.path))
+      return sendProblem(request, reply, 404, "unit_not_found");
+  }
+  return undefined;
+}
+
+export function registerAccessPolicy(app: FastifyInstance, services: AppServices): void {
+  app.decorateRequest("actor", null);
+  app.decorateRequest("csrfHash", null);
+  app.decorateRequest("authFailure", null);
+  app.addHook("onRoute", (route: RouteOptions) => {
+    // The OpenAPI browser (/api/docs) is public documentation registered by its plugin.
+    if (!route.url.startsWith("/api/") || route.url.startsWith("/api/docs")) return;
+    const access = route.config?.access;
+    if (!access) throw new Error(`Route ${route.method} ${route.url} declares no config.access`);
+    const check = async (request: FastifyRequest, reply: FastifyReply) => {
+      await identify(services, request);
+      return authorise(services, access, request, reply);
+    };
+    // onRequest runs before the body is parsed or validated: an unauthorised caller learns
+    // nothing from validation errors, and the matrix test can send empty bodies.
+    const existing = route.onRequest;
+    route.onRequest = existing ? [check, ...(Array.isArray(existing) ? existing : [existing])] : [check];
+  });
+}
+
+/** The service context of a request that passed authorise() for a non-public route. */
+export function contextOf(services: AppServices, request: FastifyRequest): ServiceContext {
+  if (!request.actor) throw new Error("contextOf called on a route without a signed-in actor");
+  return { db: services.db, codes: services.codes, actor: request.actor, ip: request.ip };
+}

@@ -1,0 +1,130 @@
+/**
+ * Every error leaves the service as an RFC 9457 problem document:
+ *   { type, title, status, code, detail, instance, errors: [{ path, code, message }] }
+ * `code` is stable (see src/shared/messages.ts); `detail` and each `message` are in the caller's
+ * language (Accept-Language: zh-CN by default, en). Stack traces never leave the process.
+ */
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from "fastify-type-provider-zod";
+import { AppError, type FieldError } from "../shared/errors";
+import { formatMessage, hasMessage, type Locale, localeFromHeader } from "../shared/messages";
+
+export const PROBLEM_CONTENT_TYPE = "application/problem+json; charset=utf-8";
+
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  code: string;
+  detail: string;
+  instance: string;
+  errors?: { path: string; code: string; message: string }[];
+}
+
+export function requestLocale(request: FastifyRequest): Locale {
+  return localeFromHeader(request.headers["accept-language"]);
+}
+
+function localiseFieldError(
+  error: FieldError,
+  locale: Locale,
+): { path: string; code: string; message: string } {
+  const message = hasMessage(error.code)
+    ? formatMessage(error.code, locale, error.params)
+    : (error.message ?? formatMessage("field_invalid", locale));
+  return { path: error.path, code: error.code, message };
+}
+
+export function buildProblem(
+  request: FastifyRequest,
+  status: number,
+  code: string,
+  params: Record<string, string | number> = {},
+  fieldErrors: FieldError[] = [],
+): Problem {
+  const locale = requestLocale(request);
+  const problem: Problem = {
+    type: `https://edumis.invalid/problems/${code}`,
+    title: formatMessage(code, "en", params),
+    status,
+    code,
+    detail: formatMessage(code, locale, params),
+    instance: request.url,
+  };
+  if (fieldErrors.length > 0) problem.errors = fieldErrors.map((e) => localiseFieldError(e, locale));
+  return problem;
+}
+
+export function sendProblem(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  status: number,
+  code: string,
+  params?: Record<string, string | number>,
+  fieldErrors?: FieldError[],
+) {
+  return reply
+    .status(status)
+    .type(PROBLEM_CONTENT_TYPE)
+    .send(buildProblem(request, status, code, params, fieldErrors));
+}
+
+/** Zod issue codes become the field error codes clients see, with readable paths. */
+function zodFieldErrors(
+  validation: { instancePath: string; message?: string; params?: Record<string, unknown> }[],
+  context: string,
+): FieldError[] {
+  return validation.map((issue) => {
+    const zodIssue = (issue.params?.issue ?? {}) as {
+      code?: string;
+      path?: (string | number)[];
+      message?: string;
+    };
+    const path = [context, ...(zodIssue.path ?? issue.instancePath.split("/").filter(Boolean))].join(".");
+    const code =
+      zodIssue.code === "invalid_type" && /received undefined/.test(issue.message ?? "")
+        ? "field_required"
+        : (zodIssue.code ?? "field_invalid");
+    return { path, code, message: issue.message ?? zodIssue.message };
+  });
+}
+
+export function registerProblemHandlers(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (error instanceof AppError) {
+      return sendProblem(request, reply, error.status, error.code, error.params, error.fieldErrors);
+    }
+    if (hasZodFastifySchemaValidationErrors(error)) {
+      const fields = zodFieldErrors(error.validation, error.validationContext ?? "body");
+      return sendProblem(request, reply, 400, "validation_failed", {}, fields);
+    }
+    if (isResponseSerializationError(error)) {
+      request.log.error({ err: error, issues: error.cause.issues }, "response does not match its schema");
+      return sendProblem(request, reply, 500, "internal");
+    }
+    switch (error.code) {
+      case "FST_ERR_CTP_BODY_TOO_LARGE":
+      case "FST_REQ_FILE_TOO_LARGE":
+        return sendProblem(request, reply, 413, "payload_too_large");
+      case "FST_ERR_CTP_INVALID_MEDIA_TYPE":
+        return sendProblem(request, reply, 415, "unsupported_media_type");
+      case "FST_ERR_CTP_EMPTY_JSON_BODY":
+      case "FST_ERR_CTP_INVALID_CONTENT_LENGTH":
+        return sendProblem(request, reply, 400, "malformed_body");
+    }
+    if (error instanceof SyntaxError || error.statusCode === 400) {
+      return sendProblem(request, reply, 400, "malformed_body");
+    }
+    if (error.statusCode && error.statusCode < 500 && hasMessage(String(error.code))) {
+      return sendProblem(request, reply, error.statusCode, String(error.code));
+    }
+    request.log.error({ err: error }, "unhandled error");
+    return sendProblem(request, reply, 500, "internal");
+  });
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(request, reply, 404, "route_not_found", {
+      method: request.method,
+      url: request.url.split("?")[0]!,
+    }),
+  );
+}

@@ -1,0 +1,359 @@
+/**
+ * Accounts administered within scope: create, edit, disable, reset password, unlock, assign
+ * roles. Nobody can act on a user outside their subtree, change their own roles, or grant a
+ * role with a permission they do not hold themselves; refused attempts are audited too.
+ */
+import { inTransaction } from "../../db/database";
+import { type PageQuery, pageWindow, toPage } from "../../http/pagination";
+import { AppError, conflict, notFound, sqlState, unprocessable } from "../../shared/errors";
+import { recordAudit } from "../audit/audit.service";
+import type { ServiceContext } from "../context";
+import { maskPhoneNumber } from "../identifiers/masking";
+import * as repo from "./access.repo";
+import { type Actor, can } from "./actor";
+import { scopeOfUnit } from "./auth.service";
+import { generateTemporaryPassword, hashPassword } from "./passwords";
+import { isPathInScope } from "./scope";
+
+function requireAccess(ctx: ServiceContext, action: "read" | "write"): void {
+  if (!can(ctx.actor, "access", action)) throw new AppError("forbidden", 403);
+}
+
+async function refuse(
+  ctx: ServiceContext,
+  action: string,
+  subjectId: number | undefined,
+  error: AppError,
+): Promise<never> {
+  await recordAudit(ctx.db, {
+    actor: ctx.actor,
+    ip: ctx.ip,
+    action,
+    module: "access",
+    subjectType: "app_user",
+    subjectId,
+    outcome: "denied",
+    detail: { code: error.code, ...error.params },
+  });
+  throw error;
+}
+
+/** Roles must exist, fit the unit's side, and carry no permission the granting actor lacks. */
+async function checkGrantableRoles(
+  ctx: ServiceContext,
+  roles: string[],
+  unitSide: string,
+  subjectId: number | undefined,
+  action: string,
+): Promise<void> {
+  const found = await repo.findRoles(ctx.db, roles);
+  for (const code of roles) {
+    const role = found.find((r) => r.code === code);
+    if (!role)
+      await refuse(
+        ctx,
+        action,
+        subjectId,
+        unprocessable("role_unknown", { role: code }, [
+          { path: "roles", code: "role_unknown", params: { role: code } },
+        ]),
+      );
+    if (!role!.unit_sides.includes(unitSide)) {
+      await refuse(ctx, action, subjectId, unprocessable("role_not_allowed_for_unit", { role: code }));
+    }
+    if (ctx.actor.kind !== "system") {
+      const permissions = await repo.permissionsOfRoles(ctx.db, [code]);
+      if (permissions.some((p) => !ctx.actor.permissions.has(p as never))) {
+        await refuse(ctx, action, subjectId, new AppError("role_exceeds_own", 403, { role: code }));
+      }
+    }
+  }
+}
+
+async function unitForUser(ctx: ServiceContext, unitId: number) {
+  const unit = await repo.findUnitForActor(ctx.db, unitId).catch(() => undefined);
+  if (!unit || !isPathInScope(ctx.actor.scope, unit.path) || !["department", "school"].includes(unit.kind)) {
+    throw unprocessable("unit_not_found", {}, [{ path: "unitId", code: "unit_not_found" }]);
+  }
+  return { ...unit, side: scopeOfUnit(unit).side };
+}
+
+export async function listUsers(
+  ctx: ServiceContext,
+  filter: repo.UserFilter & { unitId?: number },
+  page: PageQuery,
+) {
+  requireAccess(ctx, "read");
+  let unitPath: string | undefined;
+  if (filter.unitId !== undefined) {
+    const unit = await repo.findUnitForActor(ctx.db, filter.unitId).catch(() => undefined);
+    if (!unit || !isPathInScope(ctx.actor.scope, unit.path)) throw notFound("unit_not_found");
+    unitPath = unit.path;
+  }
+  const { rows, total } = await repo.listUsers(
+    ctx.db,
+    ctx.actor.scope,
+    { ...filter, unitPath },
+    pageWindow(page),
+  );
+  const items = rows.map((r) => ({ ...r, phone: r.phone ? maskPhoneNumber(r.phone) : null }));
+  return toPage(items, total, page);
+}
+
+/** One account in full (phone unmasked); the read is audited. */
+export async function getUser(ctx: ServiceContext, id: number) {
+  requireAccess(ctx, "read");
+  const user = await repo.findUserInScope(ctx.db, ctx.actor.scope, id);
+  if (!user) throw notFound();
+  const roles = (await repo.rolesOfUsers(ctx.db, [id])).get(id) ?? [];
+  await recordAudit(ctx.db, {
+    actor: ctx.actor,
+    ip: ctx.ip,
+    action: "user.read",
+    module: "access",
+    subjectType: "app_user",
+    subjectId: id,
+    subjectUnitPath: user.unit_path,
+  });
+  const { password_hash: _hash, ...visible } = user;
+  return { ...visible, roles };
+}
+
+export interface NewUser {
+  username: string;
+  displayName: string;
+  phone?: string | null | undefined;
+  unitId: number;
+  roles: string[];
+}
+
+export async function createUser(
+  ctx: ServiceContext,
+  input: NewUser,
+): Promise<{ id: number; temporaryPassword: string }> {
+  requireAccess(ctx, "write");
+  const unit = await unitForUser(ctx, input.unitId);
+  await checkGrantableRoles(ctx, input.roles, unit.side, undefined, "user.create");
+  const temporaryPassword = generateTemporaryPassword();
+  const passwordHash = await hashPassword(temporaryPassword);
+  try {
+    const id = await inTransaction(ctx.db, async (trx) => {
+      const { id } = await trx
+        .insertInto("app_user")
+        .values({
+          username: input.username,
+          display_name: input.displayName,
+          phone: input.phone ?? null,
+          unit_id: unit.id,
+          password_hash: passwordHash,
+          must_change_password: true,
+          locked_until: null,
+          last_login_at: null,
+        })
+        .returning("id")
+        .executeTakeFirstOrThrow();
+      if (input.roles.length > 0) {
+        await trx
+          .insertInto("user_role")
+          .values(input.roles.map((role_code) => ({ user_id: id, role_code, granted_by: ctx.actor.userId })))
+          .execute();
+      }
+      await recordAudit(trx, {
+        actor: ctx.actor,
+        ip: ctx.ip,
+        action: "user.create",
+        module: "access",
+        subjectType: "app_user",
+        subjectId: id,
+        subjectUnitPath: unit.path,
+        detail: {
+          after: {
+            username: input.username,
+            displayName: input.displayName,
+            phone: input.phone,
+            unitId: unit.id,
+            roles: input.roles,
+          },
+        },
+      });
+      return id;
+    });
+    return { id, temporaryPassword };
+  } catch (error) {
+    if (sqlState(error) === "23505") {
+      const detail = String((error as { detail?: string }).detail ?? "");
+      if (detail.includes("phone")) throw conflict("phone_taken");
+      throw conflict("username_taken", { username: input.username });
+    }
+    throw error;
+  }
+}
+
+async function requireUserInScope(ctx: ServiceContext, id: number) {
+  const user = await repo.findUserInScope(ctx.db, ctx.actor.scope, id);
+  if (!user) throw notFound();
+  return user;
+}
+
+export async function updateUser(
+  ctx: ServiceContext,
+  id: number,
+  update: {
+    displayName?: string | undefined;
+    phone?: string | null | undefined;
+    status?: "active" | "disabled" | undefined;
+  },
+): Promise<void> {
+  requireAccess(ctx, "write");
+  const user = await requireUserInScope(ctx, id);
+  if (update.status === "disabled" && id === ctx.actor.userId) {
+    await refuse(ctx, "user.update", id, new AppError("forbidden", 403));
+  }
+  const values: { display_name?: string; phone?: string | null; status?: "active" | "disabled" } = {};
+  if (update.displayName !== undefined) values.display_name = update.displayName;
+  if (update.phone !== undefined) values.phone = update.phone;
+  if (update.status !== undefined) values.status = update.status;
+  if (Object.keys(values).length === 0) return;
+  try {
+    await inTransaction(ctx.db, async (trx) => {
+      await trx.updateTable("app_user").set(values).where("id", "=", id).execute();
+      if (update.status === "disabled") {
+        await trx
+          .updateTable("user_session")
+          .set({ revoked_at: new Date() })
+          .where("user_id", "=", id)
+          .where("revoked_at", "is", null)
+          .execute();
+        await trx
+          .updateTable("api_token")
+          .set({ revoked_at: new Date() })
+          .where("user_id", "=", id)
+          .where("revoked_at", "is", null)
+          .execute();
+      }
+      await recordAudit(trx, {
+        actor: ctx.actor,
+        ip: ctx.ip,
+        action: "user.update",
+        module: "access",
+        subjectType: "app_user",
+        subjectId: id,
+        subjectUnitPath: user.unit_path,
+        detail: {
+          before: { displayName: user.display_name, phone: user.phone, status: user.status },
+          after: {
+            displayName: values.display_name ?? user.display_name,
+            phone: values.phone === undefined ? user.phone : values.phone,
+            status: values.status ?? user.status,
+          },
+        },
+      });
+    });
+  } catch (error) {
+    if (sqlState(error) === "23505") throw conflict("phone_taken");
+    throw error;
+  }
+}
+
+export async function setUserRoles(ctx: ServiceContext, id: number, roles: string[]): Promise<void> {
+  requireAccess(ctx, "write");
+  const user = await requireUserInScope(ctx, id);
+  if (id === ctx.actor.userId) await refuse(ctx, "user.set_roles", id, new AppError("self_role_change", 403));
+  const unit = await unitForUser(ctx, user.unit_id);
+  const before = (await repo.rolesOfUsers(ctx.db, [id])).get(id) ?? [];
+  // Removing a role is also a grant decision: one cannot strip a role more powerful than one's own.
+  await checkGrantableRoles(ctx, [...new Set([...roles, ...before])], unit.side, id, "user.set_roles");
+  await inTransaction(ctx.db, async (trx) => {
+    await trx.deleteFrom("user_role").where("user_id", "=", id).execute();
+    if (roles.length > 0) {
+      await trx
+        .insertInto("user_role")
+        .values(
+          [...new Set(roles)].map((role_code) => ({ user_id: id, role_code, granted_by: ctx.actor.userId })),
+        )
+        .execute();
+    }
+    await recordAudit(trx, {
+      actor: ctx.actor,
+      ip: ctx.ip,
+      action: "user.set_roles",
+      module: "access",
+      subjectType: "app_user",
+      subjectId: id,
+      subjectUnitPath: user.unit_path,
+      detail: { before: { roles: before }, after: { roles } },
+    });
+  });
+}
+
+export async function resetPassword(ctx: ServiceContext, id: number): Promise<{ temporaryPassword: string }> {
+  requireAccess(ctx, "write");
+  const user = await requireUserInScope(ctx, id);
+  const temporaryPassword = generateTemporaryPassword();
+  const hash = await hashPassword(temporaryPassword);
+  await inTransaction(ctx.db, async (trx) => {
+    await trx
+      .updateTable("app_user")
+      .set({
+        password_hash: hash,
+        must_change_password: true,
+        failed_attempts: 0,
+        locked_until: null,
+        password_changed_at: new Date(),
+      })
+      .where("id", "=", id)
+      .execute();
+    await trx
+      .updateTable("user_session")
+      .set({ revoked_at: new Date() })
+      .where("user_id", "=", id)
+      .where("revoked_at", "is", null)
+      .execute();
+    await recordAudit(trx, {
+      actor: ctx.actor,
+      ip: ctx.ip,
+      action: "user.reset_password",
+      module: "access",
+      subjectType: "app_user",
+      subjectId: id,
+      subjectUnitPath: user.unit_path,
+    });
+  });
+  return { temporaryPassword };
+}
+
+export async function unlockUser(ctx: ServiceContext, id: number): Promise<void> {
+  requireAccess(ctx, "write");
+  const user = await requireUserInScope(ctx, id);
+  await inTransaction(ctx.db, async (trx) => {
+    await trx
+      .updateTable("app_user")
+      .set({ failed_attempts: 0, locked_until: null })
+      .where("id", "=", id)
+      .execute();
+    await recordAudit(trx, {
+      actor: ctx.actor,
+      ip: ctx.ip,
+      action: "user.unlock",
+      module: "access",
+      subjectType: "app_user",
+      subjectId: id,
+      subjectUnitPath: user.unit_path,
+    });
+  });
+}
+
+export function describeActor(actor: Actor) {
+  return {
+    userId: actor.userId,
+    username: actor.username,
+    displayName: actor.displayName,
+    unitId: actor.unitId,
+    unitName: actor.unitName,
+    scopeUnitId: actor.scope.rootUnitId,
+    side: actor.scope.side,
+    roles: actor.roles,
+    permissions: [...actor.permissions].sort(),
+    mustChangePassword: actor.mustChangePassword ?? false,
+  };
+}
