@@ -88,7 +88,7 @@ export class CodeRegistry {
    */
   isValid(codeSet: string, code: string): boolean {
     const item = this.sets.get(codeSet)?.get(code);
-    return item !== undefined && item.isActive && !item.isGroup;
+    return item?.isActive === true && !item.isGroup;
   }
 
   find(codeSet: string, code: string): CodeItem | undefined {
