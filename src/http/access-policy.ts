@@ -2,8 +2,9 @@
  * Every API route declares who may call it in its `config.access`:
  *   { public: true }                          — no sign-in (health, login, docs)
  *   { signedIn: true, duringPasswordChange? } — any signed-in user (own profile, logout)
- *   { module, action, unitParam? }            — a permission; with unitParam the named path
- *                                               parameter is a unit id that must lie in scope
+ *   { module, action, unitParam?, userParam? } — a permission; with unitParam (userParam) the
+ *                                               named path parameter is a unit (user) id whose
+ *                                               unit must lie in the caller's scope
  * A route under /api/ without a declaration makes the app refuse to start, and the
  * authorisation matrix test walks every declared route.
  */
@@ -21,9 +22,19 @@ import type { AppServices } from "./services";
 export type RouteAccess =
   | { public: true }
   | { signedIn: true; duringPasswordChange?: boolean }
-  | { module: Module; action: Action; unitParam?: string };
+  | { module: Module; action: Action; unitParam?: string; userParam?: string };
+
+export interface DeclaredRoute {
+  method: string;
+  url: string;
+  access: RouteAccess;
+}
 
 declare module "fastify" {
+  interface FastifyInstance {
+    /** Every API route with its declared access, for the authorisation matrix and the docs. */
+    declaredRoutes: DeclaredRoute[];
+  }
   interface FastifyContextConfig {
     access?: RouteAccess;
   }
@@ -110,26 +121,47 @@ async function authorise(
     }
     return sendProblem(request, reply, 403, "forbidden");
   }
-  if (access.unitParam) {
-    const raw = (request.params as Record<string, string>)[access.unitParam];
-    const id = Number(raw);
-    const unit = Number.isSafeInteger(id) && id > 0 ? await findUnitUnscoped(services.db, { id }) : undefined;
-    // Outside the scope and non-existent look the same: existence must not leak.
-    if (!unit || !isPathInScope(actor.scope, unit.path))
-      return sendProblem(request, reply, 404, "unit_not_found");
+  const subjectPath = await subjectUnitPath(services, access, request);
+  // Outside the scope and non-existent look the same: existence must not leak.
+  if (subjectPath === null || (subjectPath !== undefined && !isPathInScope(actor.scope, subjectPath))) {
+    return sendProblem(request, reply, 404, access.unitParam ? "unit_not_found" : "not_found");
   }
   return undefined;
+}
+
+/** The unit path of the record a route's path parameter names; null when there is no such record. */
+async function subjectUnitPath(
+  services: AppServices,
+  access: { unitParam?: string; userParam?: string },
+  request: FastifyRequest,
+): Promise<string | null | undefined> {
+  const param = access.unitParam ?? access.userParam;
+  if (!param) return undefined;
+  const id = Number((request.params as Record<string, string>)[param]);
+  if (!Number.isSafeInteger(id) || id <= 0) return null;
+  if (access.unitParam) return (await findUnitUnscoped(services.db, { id }))?.path ?? null;
+  const user = await services.db
+    .selectFrom("app_user")
+    .innerJoin("org_unit", "org_unit.id", "app_user.unit_id")
+    .select("org_unit.path")
+    .where("app_user.id", "=", id)
+    .executeTakeFirst();
+  return user?.path ?? null;
 }
 
 export function registerAccessPolicy(app: FastifyInstance, services: AppServices): void {
   app.decorateRequest("actor", null);
   app.decorateRequest("csrfHash", null);
   app.decorateRequest("authFailure", null);
+  app.decorate("declaredRoutes", [] as DeclaredRoute[]);
   app.addHook("onRoute", (route: RouteOptions) => {
     // The OpenAPI browser (/api/docs) is public documentation registered by its plugin.
     if (!route.url.startsWith("/api/") || route.url.startsWith("/api/docs")) return;
     const access = route.config?.access;
     if (!access) throw new Error(`Route ${route.method} ${route.url} declares no config.access`);
+    for (const method of [route.method].flat()) {
+      if (method !== "HEAD") app.declaredRoutes.push({ method, url: route.url, access });
+    }
     const check = async (request: FastifyRequest, reply: FastifyReply) => {
       await identify(services, request);
       return authorise(services, access, request, reply);

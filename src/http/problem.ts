@@ -107,6 +107,7 @@ export function registerProblemHandlers(app: FastifyInstance): void {
       case "FST_REQ_FILE_TOO_LARGE":
         return sendProblem(request, reply, 413, "payload_too_large");
       case "FST_ERR_CTP_INVALID_MEDIA_TYPE":
+      case "FST_INVALID_MULTIPART_CONTENT_TYPE":
         return sendProblem(request, reply, 415, "unsupported_media_type");
       case "FST_ERR_CTP_EMPTY_JSON_BODY":
       case "FST_ERR_CTP_INVALID_CONTENT_LENGTH":
@@ -115,8 +116,9 @@ export function registerProblemHandlers(app: FastifyInstance): void {
     if (error instanceof SyntaxError || error.statusCode === 400) {
       return sendProblem(request, reply, 400, "malformed_body");
     }
-    if (error.statusCode && error.statusCode < 500 && hasMessage(String(error.code))) {
-      return sendProblem(request, reply, error.statusCode, String(error.code));
+    if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
+      const code = hasMessage(String(error.code)) ? String(error.code) : "bad_request";
+      return sendProblem(request, reply, error.statusCode, code);
     }
     request.log.error({ err: error }, "unhandled error");
     return sendProblem(request, reply, 500, "internal");

@@ -62,6 +62,7 @@ const platformMessages = {
     "zh-CN": "只有学校和部门可以指定责任人",
     en: "Only schools and departments name responsible persons",
   },
+  bad_request: { "zh-CN": "请求无效", en: "The request is not valid" },
   not_found: { "zh-CN": "未找到所请求的资源", en: "The requested resource was not found" },
   route_not_found: { "zh-CN": "接口不存在：{method} {url}", en: "No such endpoint: {method} {url}" },
   validation_failed: {

@@ -43,14 +43,24 @@ export async function createTestNode(): Promise<TestNode> {
 }
 
 export async function unitIdByCode(node: TestNode, code: string): Promise<number> {
-  const row = await node.services.db.selectFrom("org_unit").select("id").where("code", "=", code).executeTakeFirstOrThrow();
+  const row = await node.services.db
+    .selectFrom("org_unit")
+    .select("id")
+    .where("code", "=", code)
+    .executeTakeFirstOrThrow();
   return row.id;
 }
 
 /** A user of the unit with that code, holding the roles, password TEST_PASSWORD, no forced change. */
 export async function createUser(
   node: TestNode,
-  input: { username: string; unitCode: string; roles: string[]; mustChangePassword?: boolean; phone?: string },
+  input: {
+    username: string;
+    unitCode: string;
+    roles: string[];
+    mustChangePassword?: boolean;
+    phone?: string;
+  },
 ): Promise<number> {
   passwordHash ??= hashPassword(TEST_PASSWORD);
   const unitId = await unitIdByCode(node, input.unitCode);
@@ -80,14 +90,24 @@ export async function createUser(
 /** A signed-in browser-like client: keeps the session cookie and sends the CSRF header. */
 export interface Client {
   get(url: string, headers?: Record<string, string>): Promise<LightMyRequestResponse>;
-  send(method: "POST" | "PUT" | "PATCH" | "DELETE", url: string, body?: unknown, headers?: Record<string, string>): Promise<LightMyRequestResponse>;
+  send(
+    method: "POST" | "PUT" | "PATCH" | "DELETE",
+    url: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<LightMyRequestResponse>;
   cookie: string;
   csrf: string;
 }
 
 export async function signIn(node: TestNode, login: string, password = TEST_PASSWORD): Promise<Client> {
-  const response = await node.app.inject({ method: "POST", url: "/api/v1/auth/login", payload: { login, password } });
-  if (response.statusCode !== 200) throw new Error(`sign-in of ${login} failed: ${response.statusCode} ${response.body}`);
+  const response = await node.app.inject({
+    method: "POST",
+    url: "/api/v1/auth/login",
+    payload: { login, password },
+  });
+  if (response.statusCode !== 200)
+    throw new Error(`sign-in of ${login} failed: ${response.statusCode} ${response.body}`);
   const session = response.cookies.find((c) => c.name === "edumis_session");
   if (!session) throw new Error("no session cookie");
   const csrf = (response.json() as { csrfToken: string }).csrfToken;
@@ -106,7 +126,10 @@ export async function signIn(node: TestNode, login: string, password = TEST_PASS
   };
 }
 
-export async function openTestSchool(node: TestNode, input: Partial<SchoolInput> & Pick<SchoolInput, "schoolCode" | "divisionCode">) {
+export async function openTestSchool(
+  node: TestNode,
+  input: Partial<SchoolInput> & Pick<SchoolInput, "schoolCode" | "divisionCode">,
+) {
   return openSchool(node.system, {
     name: `测试学校${input.schoolCode}`,
     runningType: "211",

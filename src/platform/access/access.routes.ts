@@ -306,7 +306,7 @@ export function registerAccessRoutes(app: ZodApp, services: AppServices): void {
   app.get(
     "/api/v1/users/:id",
     {
-      config: { access: { module: "access", action: "read" } },
+      config: { access: { module: "access", action: "read", userParam: "id" } },
       schema: {
         tags,
         summary: "One account in full; the read is audited",
@@ -356,7 +356,7 @@ export function registerAccessRoutes(app: ZodApp, services: AppServices): void {
   app.patch(
     "/api/v1/users/:id",
     {
-      config: { access: { module: "access", action: "write" } },
+      config: { access: { module: "access", action: "write", userParam: "id" } },
       schema: {
         tags,
         summary: "Edit or disable an account",
@@ -380,7 +380,7 @@ export function registerAccessRoutes(app: ZodApp, services: AppServices): void {
   app.put(
     "/api/v1/users/:id/roles",
     {
-      config: { access: { module: "access", action: "write" } },
+      config: { access: { module: "access", action: "write", userParam: "id" } },
       schema: {
         tags,
         summary: "Replace an account's roles",
@@ -398,7 +398,7 @@ export function registerAccessRoutes(app: ZodApp, services: AppServices): void {
   app.post(
     "/api/v1/users/:id/reset-password",
     {
-      config: { access: { module: "access", action: "write" } },
+      config: { access: { module: "access", action: "write", userParam: "id" } },
       schema: {
         tags,
         summary: "Reset a password to a temporary one (shown once); sessions end",
@@ -412,7 +412,7 @@ export function registerAccessRoutes(app: ZodApp, services: AppServices): void {
   app.post(
     "/api/v1/users/:id/unlock",
     {
-      config: { access: { module: "access", action: "write" } },
+      config: { access: { module: "access", action: "write", userParam: "id" } },
       schema: {
         tags,
         summary: "Unlock an account locked after failed sign-ins",
