@@ -14,14 +14,18 @@ import type { AppServices } from "./http/services";
 import { verifyAuditChain } from "./platform/audit/audit.service";
 import { exportSchools, importSchools } from "./platform/orgs/orgs.import";
 
-async function withNode<T>(work: (services: AppServices, database: Database) => Promise<T>): Promise<T> {
-  const config = loadConfig();
-  const database = await openNodeDatabase(config);
+/** Opens the node's database for one command; the code registry is read only when asked for. */
+async function withDatabase<T>(work: (database: Database) => Promise<T>): Promise<T> {
+  const database = await openNodeDatabase(loadConfig());
   try {
-    return await work(await createServices(config, database), database);
+    return await work(database);
   } finally {
     await database.close();
   }
+}
+
+function withNode<T>(work: (services: AppServices) => Promise<T>): Promise<T> {
+  return withDatabase(async (database) => work(await createServices(loadConfig(), database)));
 }
 
 function describeDatabase(): string {
@@ -86,14 +90,14 @@ export function buildCli(): Command {
   program
     .command("migrate")
     .description("apply database migrations and reload code sets, divisions and roles from data/")
-    .action(() => withNode((_services, database) => migrate(database)));
+    .action(() => withDatabase((database) => migrate(database)));
 
   const seed = program.command("seed").description("load data sets");
   seed
     .command("demo")
     .description("load the demo province (Zhejiang: 2 prefectures, 4 counties, 40 schools) and demo accounts")
     .action(() =>
-      withNode(async (_s, database) => {
+      withDatabase(async (database) => {
         await migrate(database);
         const services = await createServices(loadConfig(), database);
         const report = await seedDemo(services);
