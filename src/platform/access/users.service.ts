@@ -38,35 +38,40 @@ async function refuse(
   throw error;
 }
 
-/** Roles must exist, fit the unit's side, and carry no permission the granting actor lacks. */
+/**
+ * Roles must exist and fit the unit's side. Who may grant what: a holder of access:administer
+ * grants any role, except that administrator roles are granted only to units below the
+ * grantor's own level (administrators are appointed from above); anyone else grants only roles
+ * whose every permission they hold themselves.
+ */
 async function checkGrantableRoles(
   ctx: ServiceContext,
   roles: string[],
-  unitSide: string,
+  unit: { side: string; scopeRootPath: string },
   subjectId: number | undefined,
   action: string,
 ): Promise<void> {
   const found = await repo.findRoles(ctx.db, roles);
+  const administers = ctx.actor.kind === "system" || ctx.actor.permissions.has("access:administer");
+  const unitBelowActor = unit.scopeRootPath !== ctx.actor.scope.rootPath;
   for (const code of roles) {
     const role = found.find((r) => r.code === code);
-    if (!role)
-      await refuse(
-        ctx,
-        action,
-        subjectId,
-        unprocessable("role_unknown", { role: code }, [
-          { path: "roles", code: "role_unknown", params: { role: code } },
-        ]),
-      );
-    if (!role!.unit_sides.includes(unitSide)) {
+    if (!role) {
+      const error = unprocessable("role_unknown", { role: code }, [
+        { path: "roles", code: "role_unknown", params: { role: code } },
+      ]);
+      await refuse(ctx, action, subjectId, error);
+    }
+    if (!role!.unit_sides.includes(unit.side)) {
       await refuse(ctx, action, subjectId, unprocessable("role_not_allowed_for_unit", { role: code }));
     }
-    if (ctx.actor.kind !== "system") {
-      const permissions = await repo.permissionsOfRoles(ctx.db, [code]);
-      if (permissions.some((p) => !ctx.actor.permissions.has(p as never))) {
-        await refuse(ctx, action, subjectId, new AppError("role_exceeds_own", 403, { role: code }));
-      }
-    }
+    if (ctx.actor.kind === "system") continue;
+    const permissions = await repo.permissionsOfRoles(ctx.db, [code]);
+    const grantable = administers
+      ? !permissions.includes("access:administer") || unitBelowActor
+      : permissions.every((p) => ctx.actor.permissions.has(p as never));
+    if (!grantable)
+      await refuse(ctx, action, subjectId, new AppError("role_exceeds_own", 403, { role: code }));
   }
 }
 
@@ -75,7 +80,8 @@ async function unitForUser(ctx: ServiceContext, unitId: number) {
   if (!unit || !isPathInScope(ctx.actor.scope, unit.path) || !["department", "school"].includes(unit.kind)) {
     throw unprocessable("unit_not_found", {}, [{ path: "unitId", code: "unit_not_found" }]);
   }
-  return { ...unit, side: scopeOfUnit(unit).side };
+  const scope = scopeOfUnit(unit);
+  return { ...unit, side: scope.side, scopeRootPath: scope.rootPath };
 }
 
 export async function listUsers(
@@ -133,7 +139,7 @@ export async function createUser(
 ): Promise<{ id: number; temporaryPassword: string }> {
   requireAccess(ctx, "write");
   const unit = await unitForUser(ctx, input.unitId);
-  await checkGrantableRoles(ctx, input.roles, unit.side, undefined, "user.create");
+  await checkGrantableRoles(ctx, input.roles, unit, undefined, "user.create");
   const temporaryPassword = generateTemporaryPassword();
   const passwordHash = await hashPassword(temporaryPassword);
   try {
@@ -262,7 +268,7 @@ export async function setUserRoles(ctx: ServiceContext, id: number, roles: strin
   const unit = await unitForUser(ctx, user.unit_id);
   const before = (await repo.rolesOfUsers(ctx.db, [id])).get(id) ?? [];
   // Removing a role is also a grant decision: one cannot strip a role more powerful than one's own.
-  await checkGrantableRoles(ctx, [...new Set([...roles, ...before])], unit.side, id, "user.set_roles");
+  await checkGrantableRoles(ctx, [...new Set([...roles, ...before])], unit, id, "user.set_roles");
   await inTransaction(ctx.db, async (trx) => {
     await trx.deleteFrom("user_role").where("user_id", "=", id).execute();
     if (roles.length > 0) {
