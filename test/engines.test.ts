@@ -15,7 +15,12 @@ import { withDatabaseName } from "./support/template";
 const serverUrl = process.env.TEST_DATABASE_URL || process.env.ENGINES_DATABASE_URL || undefined;
 
 async function schemaOf(database: Database) {
-  const columns = await sql<{ table_name: string; column_name: string; data_type: string; is_nullable: string }>`
+  const columns = await sql<{
+    table_name: string;
+    column_name: string;
+    data_type: string;
+    is_nullable: string;
+  }>`
     SELECT table_name, column_name, data_type, is_nullable FROM information_schema.columns
     WHERE table_schema = 'public' ORDER BY table_name, column_name`.execute(database.db);
   const indexes = await sql<{ indexname: string }>`
@@ -46,7 +51,11 @@ describe.skipIf(!serverUrl)("PGlite and PostgreSQL", () => {
       expect(a.columns.length).toBeGreaterThan(50);
       expect(b).toEqual(a);
       const versions = await Promise.all(
-        [server, embedded].map((d) => sql<{ major: number }>`SELECT current_setting('server_version_num')::int / 10000 AS major`.execute(d.db)),
+        [server, embedded].map((d) =>
+          sql<{ major: number }>`SELECT current_setting('server_version_num')::int / 10000 AS major`.execute(
+            d.db,
+          ),
+        ),
       );
       expect(versions.map((v) => v.rows[0]!.major)).toEqual([expect.any(Number), 18]);
     } finally {

@@ -109,16 +109,14 @@ describe("audit trail", () => {
   it("keeps concurrent writers on one unbroken chain", async () => {
     await Promise.all(
       Array.from({ length: 8 }, (_, i) =>
-        node.services.db
-          .transaction()
-          .execute((trx) =>
-            recordAudit(trx, {
-              actor: node.system.actor,
-              action: "test.concurrent",
-              module: "orgs",
-              detail: { i },
-            }),
-          ),
+        node.services.db.transaction().execute((trx) =>
+          recordAudit(trx, {
+            actor: node.system.actor,
+            action: "test.concurrent",
+            module: "orgs",
+            detail: { i },
+          }),
+        ),
       ),
     );
     expect((await verifyAuditChain(node.services.db)).ok).toBe(true);

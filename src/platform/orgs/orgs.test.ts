@@ -52,7 +52,9 @@ describe("the administrative tree", () => {
     expect(byKind.province).toBe(32);
     expect(byKind.prefecture).toBeGreaterThan(300);
     expect(byKind.county).toBeGreaterThan(2800);
-    expect(count("department")).toBe(3 * (count("nation") + count("province") + count("prefecture") + count("county")));
+    expect(count("department")).toBe(
+      3 * (count("nation") + count("province") + count("prefecture") + count("county")),
+    );
     const corps = await node.services.db
       .selectFrom("org_unit")
       .select("name")
