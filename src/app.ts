@@ -25,7 +25,12 @@ import { registerResponsibleRoutes } from "./platform/access/responsible.routes"
 import { registerAuditRoutes } from "./platform/audit/audit.routes";
 import { registerCodeRoutes } from "./platform/codes/codes.routes";
 import { registerOrgImportRoutes } from "./platform/orgs/orgs.import.routes";
+import { registerJobRoutes } from "./platform/jobs/jobs.routes";
 import { registerOrgRoutes } from "./platform/orgs/orgs.routes";
+import { registerSigningRoutes } from "./platform/signing/signing.routes";
+import { registerWorkflowRoutes } from "./platform/workflow/workflow.routes";
+import { registerStudentRoutes } from "./modules/students/students.routes";
+import { registerStudentImportRoutes } from "./modules/students/students.import.routes";
 
 /** Each module registers its own routes; this list is the whole API. */
 const modules: ((app: ZodApp, services: AppServices) => void)[] = [
@@ -36,6 +41,11 @@ const modules: ((app: ZodApp, services: AppServices) => void)[] = [
   registerCodeRoutes,
   registerOrgRoutes,
   registerOrgImportRoutes,
+  registerWorkflowRoutes,
+  registerSigningRoutes,
+  registerStudentRoutes,
+  registerStudentImportRoutes,
+  registerJobRoutes,
 ];
 
 export interface BuildOptions {

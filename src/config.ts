@@ -27,6 +27,15 @@ export interface Config {
   secureCookies: boolean;
   /** Largest accepted upload, bytes. */
   maxUploadBytes: number;
+  /**
+   * Master key (32 bytes, base64) that encrypts the seal and personal signing keys at rest
+   * (EDUMIS_SIGNING_KEY). Never stored in the database.
+   */
+  signingKey: string | undefined;
+  /** Where the embedded demo keeps a generated master key when signingKey is unset. */
+  signingKeyFile: string;
+  /** Content-addressed files of the electronic archive (EDUMIS_ARCHIVE_DIR). */
+  archiveDir: string;
 }
 
 function readInt(value: string | undefined, fallback: number, name: string): number {
@@ -42,9 +51,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (nodeRole !== "national" && nodeRole !== "provincial") {
     throw new Error(`EDUMIS_NODE_ROLE must be "national" or "provincial", got "${nodeRole}"`);
   }
+  const pgliteDir = path.resolve(env.EDUMIS_DATA_DIR ?? path.join(projectRoot, "data", "db"));
   return {
     databaseUrl: env.DATABASE_URL || undefined,
-    pgliteDir: path.resolve(env.EDUMIS_DATA_DIR ?? path.join(projectRoot, "data", "db")),
+    pgliteDir,
     host: env.HOST ?? "127.0.0.1",
     port: readInt(env.PORT, 8080, "PORT"),
     logLevel: env.LOG_LEVEL ?? "info",
@@ -54,5 +64,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     webDistDir: path.join(projectRoot, "web", "dist"),
     secureCookies: env.EDUMIS_SECURE_COOKIES === "true",
     maxUploadBytes: readInt(env.EDUMIS_MAX_UPLOAD_BYTES, 200 * 1024 * 1024, "EDUMIS_MAX_UPLOAD_BYTES"),
+    signingKey: env.EDUMIS_SIGNING_KEY || undefined,
+    // Next to the embedded database's directory (data/db → data/runtime, data/archive).
+    signingKeyFile: path.join(path.dirname(pgliteDir), "runtime", "signing-master.key"),
+    archiveDir: path.resolve(env.EDUMIS_ARCHIVE_DIR || path.join(path.dirname(pgliteDir), "archive")),
   };
 }

@@ -11,8 +11,13 @@ import type { Database } from "./db/database";
 import { prepareDatabase } from "./db/prepare";
 import { seedDemo } from "./demo/seed-demo";
 import type { AppServices } from "./http/services";
+import { orderPromotion } from "./modules/students/students.promotion";
 import { verifyAuditChain } from "./platform/audit/audit.service";
+import { failInterruptedJobs, getJob } from "./platform/jobs/jobs.service";
 import { exportSchools, importSchools } from "./platform/orgs/orgs.import";
+import { verifyWholeArchive } from "./platform/signing/archive.service";
+import { signingServicesFor } from "./platform/signing/signing.context";
+import { verifyAllRequests, verifyRequestSignatures } from "./platform/workflow/workflow.verification";
 
 /** Opens the node's database for one command; the code registry is read only when asked for. */
 async function withDatabase<T>(work: (database: Database) => Promise<T>): Promise<T> {
@@ -50,6 +55,11 @@ async function serve(options: { demo: boolean; migrate: boolean }): Promise<void
   const database = await openNodeDatabase(config);
   if (options.migrate) await migrate(database);
   const services = await createServices(config, database);
+  const interrupted = await failInterruptedJobs(services.db);
+  if (interrupted > 0)
+    console.log(
+      `${interrupted} job(s) interrupted by the last stop are marked failed; resume them from the console`,
+    );
   if (options.demo) {
     const demo = await seedDemo(services);
     console.log(`demo data: ${demo.schoolsCreated} schools and ${demo.usersCreated} accounts added`);
@@ -165,6 +175,45 @@ export function buildCli(): Command {
       }),
     );
 
+  const students = program.command("students").description("the student registry");
+  students
+    .command("promote")
+    .description("annual promotion (升级): every student in school below a unit moves up a grade")
+    .requiredOption(
+      "--within <code>",
+      "code of the unit whose schools are promoted (division, department or school code)",
+    )
+    .option("--graduate", "graduate the final grades (毕业) as well", false)
+    .option("--effective-on <date>", "effective date YYYY-MM-DD (default today)")
+    .option("--concurrency <n>", "schools promoted side by side", "2")
+    .action((options: { within: string; graduate: boolean; effectiveOn?: string; concurrency: string }) =>
+      withNode(async (services) => {
+        const ctx = await systemContext(services);
+        const unit = await services.db
+          .selectFrom("org_unit")
+          .select("id")
+          .where("code", "=", options.within)
+          .executeTakeFirst();
+        if (!unit) throw new Error(`no unit with code ${options.within}`);
+        const started = Date.now();
+        const jobId = await orderPromotion(
+          ctx,
+          {
+            unitId: unit.id,
+            graduate: options.graduate,
+            effectiveOn: options.effectiveOn,
+            concurrency: Number(options.concurrency),
+          },
+          { wait: true },
+        );
+        const job = await getJob(ctx, jobId);
+        console.log(
+          `job ${jobId} ${job.status} in ${((Date.now() - started) / 1000).toFixed(1)} s: ${JSON.stringify(job.result ?? job.error)}`,
+        );
+        if (job.status !== "succeeded") process.exitCode = 1;
+      }),
+    );
+
   const audit = program.command("audit").description("the audit trail");
   audit
     .command("verify")
@@ -181,7 +230,81 @@ export function buildCli(): Command {
         }
       }),
     );
+  addVerifyCommands(program);
   return program;
+}
+
+/** A verification problem as one line: which step (or item) and which field groups. */
+function describeProblems(problems: { group: string; fields: string[] }[]): string {
+  return problems.map((p) => `${p.group} (${p.fields.join(", ")})`).join("; ");
+}
+
+function addVerifyCommands(program: Command): void {
+  const verify = program
+    .command("verify")
+    .description("check electronic signatures and seals of approval requests and of the archive");
+  verify
+    .command("request")
+    .description("verify every signature of one request and its archive deposit")
+    .argument("<id>", "request id")
+    .action((id: string) =>
+      withNode(async (services) => {
+        const result = await verifyRequestSignatures(
+          services.db,
+          signingServicesFor(services.config),
+          Number(id),
+        );
+        for (const step of result.steps) {
+          const where = `round ${step.round} step ${step.stepNo} (unit ${step.actingUnitId})`;
+          console.log(
+            step.ok ? `  ok       ${where}` : `  ALTERED  ${where}: ${describeProblems(step.problems)}`,
+          );
+        }
+        if (result.archive) {
+          const a = result.archive;
+          console.log(
+            a.ok
+              ? `  ok       archive item ${a.itemId}`
+              : `  ALTERED  archive item ${a.itemId}: ${describeProblems(a.problems)}`,
+          );
+        }
+        console.log(
+          `request ${id}: ${result.ok ? "all" : "NOT all"} ${result.checkedSignatures} signatures verified`,
+        );
+        if (!result.ok) process.exitCode = 1;
+      }),
+    );
+  verify
+    .command("requests")
+    .description("verify the signatures of every request")
+    .action(() =>
+      withNode(async (services) => {
+        const { checked, failed } = await verifyAllRequests(services.db, signingServicesFor(services.config));
+        for (const f of failed) {
+          const steps = f.steps.filter((s) => !s.ok).map((s) => `round ${s.round} step ${s.stepNo}`);
+          console.error(
+            `  ALTERED  request ${f.requestId}: ${[...steps, ...(f.archive?.ok === false ? ["archive"] : [])].join(", ")}`,
+          );
+        }
+        console.log(`${checked} requests checked, ${failed.length} with altered signatures`);
+        if (failed.length > 0) process.exitCode = 1;
+      }),
+    );
+  verify
+    .command("archive")
+    .description("re-hash every archive file and verify its seal signature")
+    .action(() =>
+      withNode(async (services) => {
+        const { checked, failed } = await verifyWholeArchive(
+          services.db,
+          signingServicesFor(services.config),
+        );
+        for (const f of failed)
+          console.error(`  ALTERED  archive item ${f.itemId}: ${describeProblems(f.problems)}`);
+        console.log(`${checked} archive items checked, ${failed.length} failed verification`);
+        if (failed.length > 0) process.exitCode = 1;
+      }),
+    );
 }
 
 buildCli()

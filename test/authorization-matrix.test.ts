@@ -8,10 +8,12 @@ import Fastify from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type DeclaredRoute, registerAccessPolicy } from "../src/http/access-policy";
 import type { AppServices } from "../src/http/services";
+import { registerStudent } from "../src/modules/students/students.service";
 import { type Actor, can } from "../src/platform/access/actor";
 import { buildActor, createApiToken } from "../src/platform/access/auth.service";
 import { isPathInScope } from "../src/platform/access/scope";
 import { createTestNode, createUser, openTestSchool, type TestNode } from "./support/app";
+import { sampleStudent } from "./support/students";
 
 interface Caller {
   name: string;
@@ -24,6 +26,7 @@ let node: TestNode;
 let targetSchoolId: number;
 let targetSchoolPath: string;
 let targetUserId: number;
+let targetStudentId: number;
 const callers: Caller[] = [];
 
 async function makeCaller(name: string, unitCode: string, roles: string[]): Promise<Caller> {
@@ -58,6 +61,9 @@ beforeAll(async () => {
     unitCode: "2133100001",
     roles: ["data_clerk"],
   });
+  targetStudentId = (
+    await registerStudent(node.system, { ...sampleStudent("20150301"), schoolCode: "2133100001" })
+  ).id;
   const adminRoles = ["system_admin", "data_clerk", "reviewer"];
   callers.push(await makeCaller("owner_county", "330102-EDU", adminRoles));
   callers.push(await makeCaller("sibling_county", "330106-EDU", adminRoles));
@@ -73,6 +79,7 @@ type Expectation = "allow" | "forbidden" | "hidden";
 function subjectPath(route: DeclaredRoute): string | undefined {
   if ("unitParam" in route.access && route.access.unitParam) return targetSchoolPath;
   if ("userParam" in route.access && route.access.userParam) return targetSchoolPath;
+  if ("studentParam" in route.access && route.access.studentParam) return targetSchoolPath;
   return undefined;
 }
 
@@ -89,6 +96,7 @@ function fillUrl(route: DeclaredRoute, caller: Caller): string {
   let id = String(targetSchoolId);
   if (route.url.startsWith("/api/v1/users/:id")) id = String(targetUserId);
   if (route.url.startsWith("/api/v1/auth/tokens/:id")) id = String(caller.spareTokenId);
+  if ("studentParam" in route.access && route.access.studentParam) id = String(targetStudentId);
   return route.url
     .replace(":id", id)
     .replace(":system", "students")

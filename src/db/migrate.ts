@@ -6,11 +6,17 @@
 import { type Kysely, type Migration, Migrator } from "kysely";
 import * as m0001 from "./migrations/0001_foundation";
 import * as m0002 from "./migrations/0002_access_audit";
+import * as m0003 from "./migrations/0003_workflow_signing";
+import * as m0004 from "./migrations/0004_students";
+import * as m0005 from "./migrations/0005_student_imports";
 import type { DB } from "./schema";
 
 export const migrations: Record<string, Migration> = {
   "0001_foundation": m0001,
   "0002_access_audit": m0002,
+  "0003_workflow_signing": m0003,
+  "0004_students": m0004,
+  "0005_student_imports": m0005,
 };
 
 export interface MigrationReport {

@@ -6,6 +6,8 @@
 import { syncRoles } from "../platform/access/roles";
 import { syncCodeSetFiles } from "../platform/codes/codes.service";
 import { buildAdministrativeTree, readDivisions, upsertDivisions } from "../platform/orgs/divisions";
+import { syncCalendar } from "../platform/workflow/workflow.calendar";
+import { syncWorkflowChains } from "../platform/workflow/workflow.chains";
 import { type Database, inTransaction } from "./database";
 import { migrateToLatest } from "./migrate";
 
@@ -23,6 +25,8 @@ export async function prepareDatabase(database: Database, codesDir: string): Pro
     await upsertDivisions(trx, divisions);
     await buildAdministrativeTree(trx);
     await syncRoles(trx);
+    await syncCalendar(trx);
+    await syncWorkflowChains(trx);
     return count;
   });
   return { appliedMigrations: applied, codeSets, divisions: divisions.length };

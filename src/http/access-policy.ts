@@ -2,9 +2,10 @@
  * Every API route declares who may call it in its `config.access`:
  *   { public: true }                          — no sign-in (health, login, docs)
  *   { signedIn: true, duringPasswordChange? } — any signed-in user (own profile, logout)
- *   { module, action, unitParam?, userParam? } — a permission; with unitParam (userParam) the
- *                                               named path parameter is a unit (user) id whose
- *                                               unit must lie in the caller's scope
+ *   { module, action, unitParam? | userParam? | studentParam? }
+ *                                             — a permission; the named path parameter is a
+ *                                               unit (user, student) id whose unit (school)
+ *                                               must lie in the caller's scope
  * A route under /api/ without a declaration makes the app refuse to start, and the
  * authorisation matrix test walks every declared route.
  */
@@ -22,7 +23,7 @@ import type { AppServices } from "./services";
 export type RouteAccess =
   | { public: true }
   | { signedIn: true; duringPasswordChange?: boolean }
-  | { module: Module; action: Action; unitParam?: string; userParam?: string };
+  | { module: Module; action: Action; unitParam?: string; userParam?: string; studentParam?: string };
 
 export interface DeclaredRoute {
   method: string;
@@ -124,7 +125,8 @@ async function authorise(
   const subjectPath = await subjectUnitPath(services, access, request);
   // Outside the scope and non-existent look the same: existence must not leak.
   if (subjectPath === null || (subjectPath !== undefined && !isPathInScope(actor.scope, subjectPath))) {
-    return sendProblem(request, reply, 404, access.unitParam ? "unit_not_found" : "not_found");
+    const code = access.unitParam ? "unit_not_found" : access.studentParam ? "student_not_found" : "not_found";
+    return sendProblem(request, reply, 404, code);
   }
   return undefined;
 }
@@ -132,21 +134,26 @@ async function authorise(
 /** The unit path of the record a route's path parameter names; null when there is no such record. */
 async function subjectUnitPath(
   services: AppServices,
-  access: { unitParam?: string; userParam?: string },
+  access: { unitParam?: string; userParam?: string; studentParam?: string },
   request: FastifyRequest,
 ): Promise<string | null | undefined> {
-  const param = access.unitParam ?? access.userParam;
+  const param = access.unitParam ?? access.userParam ?? access.studentParam;
   if (!param) return undefined;
   const id = Number((request.params as Record<string, string>)[param]);
   if (!Number.isSafeInteger(id) || id <= 0) return null;
   if (access.unitParam) return (await findUnitUnscoped(services.db, { id }))?.path ?? null;
-  const user = await services.db
-    .selectFrom("app_user")
-    .innerJoin("org_unit", "org_unit.id", "app_user.unit_id")
-    .select("org_unit.path")
-    .where("app_user.id", "=", id)
-    .executeTakeFirst();
-  return user?.path ?? null;
+  const owner = access.userParam
+    ? services.db
+        .selectFrom("app_user")
+        .innerJoin("org_unit", "org_unit.id", "app_user.unit_id")
+        .select("org_unit.path")
+        .where("app_user.id", "=", id)
+    : services.db
+        .selectFrom("student")
+        .innerJoin("org_unit", "org_unit.id", "student.school_unit_id")
+        .select("org_unit.path")
+        .where("student.id", "=", id);
+  return (await owner.executeTakeFirst())?.path ?? null;
 }
 
 export function registerAccessPolicy(app: FastifyInstance, services: AppServices): void {

@@ -60,3 +60,17 @@ export function whereUnitInScope<O>(
   }
   return scoped;
 }
+
+/**
+ * SQL condition: the school id column names a school inside the scope. For records that hang
+ * off a school (students, teachers…) without repeating the tree in every table.
+ */
+export function schoolInScope(scope: Scope, schoolIdColumn: string) {
+  const hrss =
+    scope.side === "hrss"
+      ? sql`AND EXISTS (SELECT 1 FROM school hs JOIN org_unit sup ON sup.id = hs.supervising_unit_id
+             WHERE hs.unit_id = su.id AND sup.department_type = 'hrss')`
+      : sql``;
+  return sql<boolean>`${sql.ref(schoolIdColumn)} IN (
+    SELECT su.id FROM org_unit su WHERE su.kind = 'school' AND su.path LIKE ${`${scope.rootPath}%`} ${hrss})`;
+}

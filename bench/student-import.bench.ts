@@ -1,0 +1,399 @@
+/**
+ * Student import throughput against the database's own bulk-load speed, measured in one run on
+ * one database: (a) a raw COPY of the generated CSV into an unindexed table with the file's
+ * columns, and (b) the import path end to end — read, parse, check every row, stage with COPY,
+ * duplicate checks, and the commit into `student` with its indexes, trigger, events and audit —
+ * with the time of each phase. The target is (a)/(b) ≥ 0.25 on PostgreSQL.
+ *
+ *   npm run bench -- student-import                    100,000 rows (PostgreSQL when reachable)
+ *   npm run bench -- student-import --rows 1000000     the full target
+ */
+import { createReadStream } from "node:fs";
+import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { sql } from "kysely";
+import { createServices, systemContext } from "../src/bootstrap";
+import { loadConfig } from "../src/config";
+import type { Engine } from "../src/db/database";
+import { STUDENT_FIELDS, templateHeader } from "../src/modules/students/students.fields";
+import {
+  commitImport,
+  type PhaseTimings,
+  previewImport,
+  type ValidatorChoice,
+} from "../src/modules/students/students.import";
+import type { ServiceContext } from "../src/platform/context";
+import { computeIdentityCheckCharacter } from "../src/platform/identifiers/identity-number";
+import { copyText } from "../src/platform/imports/copy";
+import {
+  type BenchDatabase,
+  type DatabaseInfo,
+  databaseInfo,
+  isPostgresReachable,
+  openBenchDatabase,
+  postgresAdminUrl,
+} from "./support/database";
+import { loadSchools } from "./support/load-schools";
+import { Random } from "./support/random";
+import { machineInfo, ms, printTable, writeResults } from "./support/report";
+import { timeOnce } from "./support/timing";
+
+export const description = "student spreadsheet import vs raw COPY of the same CSV (target ratio ≥ 0.25)";
+
+const TARGET_RATIO = 0.25;
+
+const HELP = `Usage: npm run bench -- student-import [options]
+
+  --rows N            student rows in the generated CSV (default 100000)
+  --schools N         schools generated first (default 20000; the rows go to primary and junior ones)
+  --engine E          postgres | pglite | both (default: postgres when reachable, else pglite)
+  --validator V       fast | reference (default fast; reference = checkStudentRecord on every row)
+  --no-id-share F     share of rows without an identity number, J numbers (default 0.02)
+  --seed N            data seed (default 1)
+  --database-url URL  PostgreSQL server (default BENCH_DATABASE_URL or postgres://postgres@127.0.0.1:5432/postgres)
+  --keep-file         keep the generated CSV (its path is printed)
+  --help              this text`;
+
+class UsageError extends Error {}
+
+interface Options {
+  rows: number;
+  schools: number;
+  engines: Engine[];
+  validator: ValidatorChoice;
+  noIdShare: number;
+  seed: number;
+  adminUrl: string;
+  keepFile: boolean;
+}
+
+function positiveInt(value: string | undefined, name: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  const parsed = Number(value.replace(/_/g, ""));
+  if (!Number.isInteger(parsed) || parsed <= 0) throw new UsageError(`--${name} must be a positive integer`);
+  return parsed;
+}
+
+async function parseOptions(argv: string[]): Promise<Options | "help"> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      rows: { type: "string" },
+      schools: { type: "string" },
+      engine: { type: "string" },
+      validator: { type: "string" },
+      "no-id-share": { type: "string" },
+      seed: { type: "string" },
+      "database-url": { type: "string" },
+      "keep-file": { type: "boolean" },
+      help: { type: "boolean" },
+    },
+    strict: true,
+  });
+  if (values.help) return "help";
+  const adminUrl = postgresAdminUrl(values["database-url"]);
+  let engines: Engine[];
+  if (values.engine === "postgres" || values.engine === "pglite") engines = [values.engine];
+  else if (values.engine === "both") engines = ["postgres", "pglite"];
+  else if (values.engine === undefined) engines = (await isPostgresReachable(adminUrl)) ? ["postgres"] : ["pglite"];
+  else throw new UsageError(`--engine must be postgres, pglite or both, got "${values.engine}"`);
+  const validator = values.validator ?? "fast";
+  if (validator !== "fast" && validator !== "reference") throw new UsageError("--validator must be fast or reference");
+  const noIdShare = values["no-id-share"] === undefined ? 0.02 : Number(values["no-id-share"]);
+  if (!(noIdShare >= 0 && noIdShare <= 1)) throw new UsageError("--no-id-share must be between 0 and 1");
+  return {
+    rows: positiveInt(values.rows, "rows", 100_000),
+    schools: positiveInt(values.schools, "schools", 20_000),
+    engines,
+    validator,
+    noIdShare,
+    seed: positiveInt(values.seed, "seed", 1),
+    adminUrl,
+    keepFile: values["keep-file"] === true,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Data: valid rows over the schools the bench created
+// ---------------------------------------------------------------------------------------------
+
+interface SchoolRef {
+  code: string;
+  divisionCode: string;
+  stages: string[];
+}
+
+const SURNAMES = [..."王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"];
+const GIVEN = [..."伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍鹏辉红梅鑫婷宇浩凯健俊帆帅旭宁博文轩雨欣怡梓涵子豪晨阳思源嘉乐天佳琪诗雅可馨一诺宸睿泽"];
+const STREETS = ["解放路", "人民路", "中山路", "建设路", "和平路", "新华街", "胜利路", "朝阳街", "光明路", "团结路"];
+const RELATIONS = ["51", "52", "57", "59"];
+
+/** School-year grades (primary P1–P6, junior J1–J3) and the birth year that fits each one. */
+const GRADES: Record<string, { grade: string; birthYear: number }[]> = {
+  primary: ["P1", "P2", "P3", "P4", "P5", "P6"].map((grade, i) => ({ grade, birthYear: 2018 - i })),
+  junior: ["J1", "J2", "J3"].map((grade, i) => ({ grade, birthYear: 2012 - i })),
+};
+
+function identityNumber(address: string, birthDate: string, sequence: number): string {
+  const first17 = `${address}${birthDate}${String(sequence).padStart(3, "0")}`;
+  return first17 + computeIdentityCheckCharacter(first17);
+}
+
+function csvCell(value: string): string {
+  return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+}
+
+class StudentGenerator {
+  private readonly random: Random;
+  private readonly sequences = new Map<string, number>();
+  private readonly people = new Set<string>();
+
+  constructor(
+    private readonly schools: SchoolRef[],
+    seed: number,
+    private readonly noIdShare: number,
+  ) {
+    this.random = new Random(seed);
+  }
+
+  private birthDate(year: number): string {
+    const day = this.random.int(0, 364);
+    const date = new Date(Date.UTC(year, 0, 1) + day * 86_400_000);
+    return date.toISOString().slice(0, 10).replaceAll("-", "");
+  }
+
+  private name(): string {
+    const given = this.random.int(1, 2);
+    let name = this.random.pick(SURNAMES);
+    for (let i = 0; i < given; i++) name += this.random.pick(GIVEN);
+    return name;
+  }
+
+  /** One valid row, as the template's fields by key. */
+  next(): Record<string, string> {
+    const school = this.random.pick(this.schools);
+    const stage = school.stages.includes("primary") ? "primary" : "junior";
+    const { grade, birthYear } = this.random.pick(GRADES[stage]!);
+    const hasId = this.random.next() >= this.noIdShare;
+    const sex = this.random.int(1, 2);
+    let birthDate = "";
+    let identity = "";
+    for (;;) {
+      birthDate = this.birthDate(birthYear);
+      const key = `${school.divisionCode}${birthDate}`;
+      const used = this.sequences.get(key) ?? 0;
+      // Odd sequences for boys, even for girls, as GB 11643 says.
+      const sequence = used * 2 + (sex === 1 ? 1 : 2);
+      if (sequence > 999) continue;
+      this.sequences.set(key, used + 1);
+      identity = hasId ? identityNumber(school.divisionCode, birthDate, sequence) : "";
+      break;
+    }
+    let name = this.name();
+    // Students without an identity number are told apart by name, sex and birth date: keep them unique.
+    while (this.people.has(`${name}|${sex}|${birthDate}`)) name = this.name();
+    this.people.add(`${name}|${sex}|${birthDate}`);
+    const street = `${this.random.pick(STREETS)}${this.random.int(1, 500)}号`;
+    const phone = `139${String(this.random.int(0, 99_999_999)).padStart(8, "0")}`;
+    return {
+      schoolCode: school.code,
+      name,
+      sex: String(sex),
+      birthDate,
+      birthplace: `${school.divisionCode}001001`,
+      nativePlace: school.divisionCode,
+      ethnicity: "01",
+      nationality: "CHN",
+      idDocumentType: hasId ? "1" : "Z",
+      identityNumber: identity,
+      overseasStatus: "00",
+      healthStatus: "10",
+      householdLocation: school.divisionCode,
+      householdType: String(this.random.int(1, 2)),
+      grade,
+      className: `${grade.slice(1)}班`,
+      enrolmentMonth: `${birthYear + (stage === "primary" ? 6 : 12)}09`,
+      enrolmentMode: "11",
+      attendanceMode: "1",
+      currentAddress: street,
+      mailingAddress: street,
+      homeAddress: street,
+      phone,
+      isOnlyChild: this.random.next() < 0.5 ? "是" : "否",
+      hadPreschool: "是",
+      guardian1Name: `${name.slice(0, 1)}${this.random.pick(GIVEN)}${this.random.pick(GIVEN)}`,
+      guardian1Relation: this.random.pick(RELATIONS),
+      guardian1Phone: phone,
+    };
+  }
+}
+
+/** Writes the CSV in the template's columns; returns its size in bytes. */
+async function writeCsvFile(file: string, rows: number, generator: StudentGenerator): Promise<number> {
+  const header = STUDENT_FIELDS.map(templateHeader).join(",");
+  const parts: string[] = [`${header}\r\n`];
+  for (let i = 0; i < rows; i++) {
+    const row = generator.next();
+    parts.push(`${STUDENT_FIELDS.map((f) => csvCell(row[f.key] ?? "")).join(",")}\r\n`);
+  }
+  const buffer = Buffer.from(parts.join(""), "utf8");
+  await writeFile(file, buffer);
+  return buffer.length;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Measurements
+// ---------------------------------------------------------------------------------------------
+
+async function primarySchools(bench: BenchDatabase): Promise<SchoolRef[]> {
+  const { rows } = await bench.database.pool.query<{ code: string; division_code: string; stages: string[] }>(
+    `SELECT s.school_code AS code, s.division_code, s.stages FROM school s
+     WHERE s.stages && ARRAY['primary', 'junior'] ORDER BY s.school_code`,
+  );
+  return rows.map((r) => ({ code: r.code, divisionCode: r.division_code, stages: r.stages }));
+}
+
+/** (a) The baseline: COPY of the CSV as it is into an unindexed table of text columns. */
+async function rawCopy(bench: BenchDatabase, file: string): Promise<{ ms: number; rows: number }> {
+  const columns = STUDENT_FIELDS.map((_, i) => `c${i + 1}`);
+  await bench.database.pool.query(
+    `CREATE TABLE bench_raw_copy (${columns.map((c) => `${c} text`).join(", ")})`,
+  );
+  const { result, ms } = await timeOnce(() =>
+    copyText(bench.database, "bench_raw_copy", columns, createReadStream(file, { highWaterMark: 1 << 20 }), {
+      format: "csv",
+      header: true,
+    }),
+  );
+  await bench.database.pool.query("DROP TABLE bench_raw_copy");
+  return { ms, rows: result };
+}
+
+interface ImportMeasurement {
+  ms: number;
+  previewMs: number;
+  commitMs: number;
+  phases: PhaseTimings;
+  report: { readyRows: number; errorRows: number; duplicateCount: number; created: number };
+}
+
+/** (b) The import path: read the file, preview (parse, check, stage, duplicate joins), commit. */
+async function importPath(ctx: ServiceContext, bench: BenchDatabase, file: string, validator: ValidatorChoice) {
+  const phases: PhaseTimings = {};
+  const started = performance.now();
+  const buffer = await readFile(file);
+  phases.readFile = performance.now() - started;
+  const preview = await previewImport(ctx, bench.database, buffer, { fileName: path.basename(file), validator, timings: phases });
+  const previewMs = performance.now() - started;
+  const committed = await commitImport(ctx, bench.database, preview.jobId, { timings: phases });
+  const ms = performance.now() - started;
+  if (committed.created !== preview.readyRows) throw new Error("commit created a different number of rows");
+  const measurement: ImportMeasurement = {
+    ms,
+    previewMs,
+    commitMs: ms - previewMs,
+    phases,
+    report: {
+      readyRows: preview.readyRows,
+      errorRows: preview.errorRows,
+      duplicateCount: preview.duplicateCount,
+      created: committed.created,
+    },
+  };
+  return { measurement, preview };
+}
+
+async function prepareSchools(bench: BenchDatabase, options: Options): Promise<SchoolRef[]> {
+  const { rows } = await bench.database.pool.query<{ code: string }>(
+    `SELECT code FROM code_item WHERE code_set = 'school_type'`,
+  );
+  const schoolTypes = new Set(rows.map((r) => r.code));
+  await loadSchools(bench.database, { total: options.schools, seed: options.seed, batchSize: 10_000, schoolTypes });
+  await bench.database.pool.query("VACUUM ANALYZE");
+  return primarySchools(bench);
+}
+
+async function runEngine(engine: Engine, options: Options, file: string): Promise<boolean> {
+  console.log(`\n== ${engine}: ${options.rows.toLocaleString("en")} rows ==`);
+  const bench = await openBenchDatabase(engine, { adminUrl: options.adminUrl });
+  try {
+    const info: DatabaseInfo = await databaseInfo(bench.database);
+    const schools = await prepareSchools(bench, options);
+    const generated = await timeOnce(() =>
+      writeCsvFile(file, options.rows, new StudentGenerator(schools, options.seed, options.noIdShare)),
+    );
+    const fileBytes = (await stat(file)).size;
+    console.log(
+      `generated ${file}: ${(fileBytes / 2 ** 20).toFixed(0)} MiB over ${schools.length} schools in ${ms(generated.ms)} ms`,
+    );
+    const services = await createServices({ ...loadConfig(), webDistDir: "/nonexistent" }, bench.database);
+    const ctx = await systemContext(services);
+    const raw = await rawCopy(bench, file);
+    const { measurement } = await importPath(ctx, bench, file, options.validator);
+    const ratio = raw.ms / measurement.ms;
+    const perSecond = (n: number, msValue: number) => Math.round((n / msValue) * 1000);
+    printTable(
+      ["measure", "ms", "rows/s", "share of import"],
+      [
+        ["(a) raw COPY of the CSV", ms(raw.ms), perSecond(options.rows, raw.ms), "-"],
+        ["(b) import end to end", ms(measurement.ms), perSecond(options.rows, measurement.ms), "100%"],
+        ...Object.entries(measurement.phases).map(([phase, value]) => [
+          `    ${phase}`,
+          ms(value),
+          "-",
+          `${((value / measurement.ms) * 100).toFixed(1)}%`,
+        ]),
+      ],
+    );
+    const met = ratio >= TARGET_RATIO;
+    console.log(`ratio (a)/(b) = ${ratio.toFixed(3)} (target ≥ ${TARGET_RATIO}): ${met ? "met" : "NOT met"}`);
+    const counts = await sql<{ students: number; events: number }>`
+      SELECT (SELECT count(*) FROM student)::int AS students,
+        (SELECT count(*) FROM student_event)::int AS events`.execute(services.db);
+    const result = {
+      bench: "student-import",
+      date: new Date().toISOString(),
+      machine: machineInfo(),
+      database: info,
+      parameters: { ...options, engines: undefined, engine, fileBytes, schoolsWithStudents: schools.length },
+      rawCopy: { ms: raw.ms, rows: raw.rows, rowsPerSecond: perSecond(raw.rows, raw.ms) },
+      import: { ...measurement, rowsPerSecond: perSecond(options.rows, measurement.ms) },
+      ratio,
+      target: TARGET_RATIO,
+      targetMet: met,
+      after: counts.rows[0],
+      prepareMs: bench.prepareMs,
+    };
+    console.log(`results: ${await writeResults("student-import", engine, result)}`);
+    return met;
+  } finally {
+    await bench.close();
+  }
+}
+
+export async function run(argv: string[]): Promise<number> {
+  let options: Options | "help";
+  try {
+    options = await parseOptions(argv);
+  } catch (error) {
+    console.error(error instanceof Error ? error.message : String(error));
+    console.error(HELP);
+    return 2;
+  }
+  if (options === "help") {
+    console.log(HELP);
+    return 0;
+  }
+  const dir = await mkdtemp(path.join(os.tmpdir(), "edumis-student-import-"));
+  const file = path.join(dir, `students-${options.rows}.csv`);
+  let ok = true;
+  try {
+    for (const engine of options.engines) ok = (await runEngine(engine, options, file)) && ok;
+  } finally {
+    if (options.keepFile) console.log(`kept ${file}`);
+    else await rm(dir, { recursive: true, force: true });
+  }
+  return ok ? 0 : 1;
+}

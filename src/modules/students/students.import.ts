@@ -1,0 +1,1705 @@
+/**
+ * Student spreadsheet import (学籍批量导入) as a job in two steps, and the import template.
+ *
+ * Preview: the file (CSV in UTF-8 or GBK, or XLSX, the template's Chinese headers) is read as a
+ * stream, every row is checked field by field and against its school, and the checked rows are
+ * loaded with COPY into an UNLOGGED staging table of the job. Duplicates within the file and
+ * against the registry (nationwide identity numbers; name + sex + birth date for students
+ * without one) are then found by set-based joins. Nothing is written to `student`.
+ *
+ * Commit: one transaction creates exactly the rows the preview found ready, with set-based
+ * INSERT … SELECT: G numbers from identity numbers, J numbers from sequences allocated per
+ * (division, birth date) prefix with one upsert per prefix, one admission event per student and
+ * one audit entry for the file. Suspected duplicates are never created silently: they are
+ * excluded, or registered as problem records when the clerk asks so explicitly. Rows already
+ * registered at the same school are skipped, so uploading a file again creates nothing twice.
+ */
+import { isUtf8 } from "node:buffer";
+import { createHash } from "node:crypto";
+import { type Kysely, sql } from "kysely";
+import { type Database, type Executor, inTransaction } from "../../db/database";
+import type { DB, StudentImportPhase } from "../../db/schema";
+import { can } from "../../platform/access/actor";
+import { whereUnitInScope } from "../../platform/access/scope";
+import { recordAudit } from "../../platform/audit/audit.service";
+import type { CodeRegistry } from "../../platform/codes/codes.service";
+import type { ServiceContext } from "../../platform/context";
+import { toCompactLocalDate } from "../../platform/identifiers/identity-number";
+import { copyText, formatCopyValue } from "../../platform/imports/copy";
+import {
+  normaliseHeader,
+  readSpreadsheet,
+  writeCsv,
+  writeXlsx,
+  type XlsxColumn,
+} from "../../platform/imports/spreadsheet";
+import { createJob, registerJobRunner, setProgress } from "../../platform/jobs/jobs.service";
+import { AppError, conflict, type FieldError, notFound, unprocessable } from "../../shared/errors";
+import { formatMessage, type Locale } from "../../shared/messages";
+import { todayIso } from "../../shared/time";
+import { STUDENT_FIELDS, type StudentField, templateHeader } from "./students.fields";
+import {
+  IN_SCHOOL,
+  isCompatibleStage,
+  type RegistrySchool,
+  resolveSchool,
+  toColumns,
+} from "./students.service";
+import {
+  checkStudentRecord,
+  type FieldProblem,
+  type Guardian,
+  OTHER_DOCUMENT,
+  RESIDENT_ID_CARD,
+  type StudentRecord,
+  stageOfGrade,
+} from "./students.validation";
+
+export const IMPORT_JOB_KIND = "student_import";
+const ADMISSION = "11";
+const SHEET_NAME = "学生";
+/** Rows checked together: the school codes of a batch are looked up in one query. */
+const BATCH_ROWS = 2000;
+/** Progress is written to the job at most this often (rows). */
+const PROGRESS_EVERY = 20_000;
+/** Rows inserted per statement at commit: the unit of progress, all in one transaction. */
+const COMMIT_CHUNK_ROWS = 100_000;
+/** The report lists at most this many errors and duplicates; the error file has them all. */
+const REPORT_LIMIT = 5000;
+/** Previews nobody committed are dropped after this long. */
+const STALE_AFTER_HOURS = 72;
+/** One row in this many accepted by the fast checker is checked again by checkStudentRecord. */
+const CROSS_CHECK_EVERY = 64;
+
+// ---------------------------------------------------------------------------------------------
+// Template
+// ---------------------------------------------------------------------------------------------
+
+/** Kinds whose cells must stay text in Excel: codes, numbers and dates lose digits otherwise. */
+const TEXT_KINDS = new Set(["code", "date", "month", "division", "division12", "phone", "document"]);
+const TEXT_KEYS = new Set(["schoolCode", "auxNumber", "classNumber", "idValidUntil"]);
+
+/** Dropdown items: "code label" for code sets (accepted back on import), 是/否 for yes/no. */
+function dropdownOf(codes: CodeRegistry, field: StudentField): string[] | undefined {
+  if (field.kind === "yesNo") return ["是", "否"];
+  if (field.kind !== "code" || !field.codeSet || !codes.hasSet(field.codeSet)) return undefined;
+  return codes
+    .items(field.codeSet)
+    .filter((item) => item.isActive && !item.isGroup)
+    .map((item) => `${item.code} ${item.labelZh}`);
+}
+
+export function templateColumns(codes: CodeRegistry): XlsxColumn[] {
+  return STUDENT_FIELDS.map((field) => {
+    const list = dropdownOf(codes, field);
+    return {
+      header: templateHeader(field),
+      text: TEXT_KINDS.has(field.kind) || TEXT_KEYS.has(field.key),
+      ...(list ? { list } : {}),
+    };
+  });
+}
+
+/** The empty import template: the national headers in order, ★ on required columns. */
+export function studentTemplate(codes: CodeRegistry): Promise<Buffer> {
+  return writeXlsx(SHEET_NAME, templateColumns(codes), []);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading: rows as arrays of trimmed cells in template field order
+// ---------------------------------------------------------------------------------------------
+
+interface SheetRecord {
+  rowNumber: number;
+  /** One trimmed cell per STUDENT_FIELDS entry ("" when the column is absent). */
+  cells: string[];
+  readProblems: { field: string; code: string }[];
+}
+
+interface OpenedSheet {
+  format: "csv" | "xlsx";
+  encoding?: "utf-8" | "gbk";
+  /** Field index → presence of its column. */
+  present: boolean[];
+  /** Estimated number of data rows, for progress. */
+  estimatedRows: number;
+  records: () => Iterable<SheetRecord>;
+}
+
+const FIELD_INDEX_BY_HEADER = new Map(STUDENT_FIELDS.map((f, i) => [normaliseHeader(f.header), i]));
+const SCHOOL_FIELD = STUDENT_FIELDS.findIndex((f) => f.key === "schoolCode");
+
+/** Maps the file's columns to template fields; refuses a file that lacks required columns. */
+function mapHeaders(headers: string[]): { columnOfField: number[]; present: boolean[] } {
+  const columnOfField = STUDENT_FIELDS.map(() => -1);
+  headers.forEach((header, column) => {
+    const index = FIELD_INDEX_BY_HEADER.get(normaliseHeader(header));
+    if (index !== undefined && columnOfField[index] === -1) columnOfField[index] = column;
+  });
+  const missing = STUDENT_FIELDS.filter((f, i) => f.required && columnOfField[i] === -1).map((f) => f.header);
+  if (missing.length > 0) {
+    throw new AppError(
+      "import_headers_invalid",
+      400,
+      { missing: missing.join("、") },
+      missing.map((m): FieldError => ({ path: m, code: "field_required" })),
+    );
+  }
+  return { columnOfField, present: columnOfField.map((c) => c >= 0) };
+}
+
+const UTF8_BOM = [0xef, 0xbb, 0xbf];
+/** Bytes decoded per step: the text of a large file is never held whole. */
+const DECODE_STEP = 4 * 1024 * 1024;
+
+/**
+ * A CSV parser (RFC 4180: quotes, doubled quotes, line breaks inside quotes, CRLF or LF) over
+ * text that arrives in pieces. A line without quotes, by far the common case, is split whole.
+ */
+class CsvParser {
+  private nextQuote = 0;
+
+  /**
+   * Parses complete records of `text` from `start`; returns the offset of the first record not
+   * yet complete (the caller carries it to the next piece), or text.length when final.
+   */
+  parse(text: string, final: boolean, emit: (fields: string[]) => void): number {
+    let pos = 0;
+    this.nextQuote = text.indexOf('"');
+    const end = text.length;
+    while (pos < end) {
+      const newline = text.indexOf("\n", pos);
+      if (newline === -1 && !final) return pos;
+      const lineEnd = newline === -1 ? end : newline;
+      if (this.nextQuote !== -1 && this.nextQuote < pos) this.nextQuote = text.indexOf('"', pos);
+      if (this.nextQuote === -1 || this.nextQuote > lineEnd) {
+        const stop = lineEnd > pos && text.charCodeAt(lineEnd - 1) === 13 ? lineEnd - 1 : lineEnd;
+        emit(text.slice(pos, stop).split(","));
+        pos = lineEnd + 1;
+        continue;
+      }
+      const next = this.parseQuoted(text, pos, final, emit);
+      if (next === -1) return pos;
+      pos = next;
+    }
+    return end;
+  }
+
+  /** The slow path for a record with quotes; -1 when the record runs past the text. */
+  private parseQuoted(text: string, start: number, final: boolean, emit: (fields: string[]) => void): number {
+    const fields: string[] = [];
+    let field = "";
+    let quoted = false;
+    let i = start;
+    for (; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      if (quoted) {
+        if (c !== 34) field += text[i];
+        else if (text.charCodeAt(i + 1) === 34) {
+          field += '"';
+          i++;
+        } else quoted = false;
+      } else if (c === 34) quoted = true;
+      else if (c === 44) {
+        fields.push(field);
+        field = "";
+      } else if (c === 10) {
+        fields.push(field.endsWith("\r") ? field.slice(0, -1) : field);
+        emit(fields);
+        return i + 1;
+      } else field += text[i];
+    }
+    if (!final) return -1;
+    fields.push(field);
+    emit(fields);
+    return text.length;
+  }
+}
+
+function countLines(buffer: Buffer): number {
+  let lines = 0;
+  for (let at = buffer.indexOf(10); at !== -1; at = buffer.indexOf(10, at + 1)) lines++;
+  return lines;
+}
+
+/** Splits decoded text into records; row numbers count every record, as Excel shows them. */
+function* csvRecordsOf(body: Buffer, encoding: "utf-8" | "gbk"): Generator<string[]> {
+  const decoder = new TextDecoder(encoding);
+  const parser = new CsvParser();
+  const pending: string[][] = [];
+  const emit = (fields: string[]) => pending.push(fields);
+  let carry = "";
+  for (let offset = 0; offset < body.length; offset += DECODE_STEP) {
+    const text = carry + decoder.decode(body.subarray(offset, offset + DECODE_STEP), { stream: true });
+    carry = text.slice(parser.parse(text, false, emit));
+    yield* pending;
+    pending.length = 0;
+  }
+  const rest = carry + decoder.decode();
+  if (rest) parser.parse(rest, true, emit);
+  yield* pending;
+}
+
+function isBlankRow(cells: readonly string[]): boolean {
+  for (const cell of cells) if (cell !== "") return false;
+  return true;
+}
+
+function openCsv(buffer: Buffer): OpenedSheet {
+  const hasBom = UTF8_BOM.every((byte, i) => buffer[i] === byte);
+  const body = hasBom ? buffer.subarray(3) : buffer;
+  const encoding = isUtf8(body) ? "utf-8" : "gbk";
+  let headerIndex = -1;
+  let headers: string[] = [];
+  let index = 0;
+  for (const fields of csvRecordsOf(body, encoding)) {
+    const cells = fields.map((f) => f.trim());
+    if (!isBlankRow(cells)) {
+      headerIndex = index;
+      headers = cells;
+      break;
+    }
+    index++;
+  }
+  if (headerIndex < 0) throw new AppError("import_empty", 400);
+  const { columnOfField, present } = mapHeaders(headers);
+  function* records(): Generator<SheetRecord> {
+    let recordIndex = 0;
+    for (const fields of csvRecordsOf(body, encoding)) {
+      const rowNumber = ++recordIndex;
+      if (rowNumber <= headerIndex + 1) continue;
+      const cells = columnOfField.map((column) => (column < 0 ? "" : (fields[column] ?? "").trim()));
+      if (!isBlankRow(cells)) yield { rowNumber, cells, readProblems: [] };
+    }
+  }
+  return { format: "csv", encoding, present, estimatedRows: countLines(body) - headerIndex, records };
+}
+
+async function openXlsx(buffer: Buffer): Promise<OpenedSheet> {
+  const sheet = await readSpreadsheet(buffer);
+  const { columnOfField, present } = mapHeaders(sheet.headers);
+  const fieldOfHeader = new Map<string, string>();
+  columnOfField.forEach((column, i) => {
+    if (column >= 0) fieldOfHeader.set(sheet.headers[column]!, STUDENT_FIELDS[i]!.key);
+  });
+  function* records(): Generator<SheetRecord> {
+    for (const row of sheet.rows) {
+      const cells = columnOfField.map((column) =>
+        column < 0 ? "" : (row.values[sheet.headers[column]!] ?? "").trim(),
+      );
+      const readProblems = row.readProblems.flatMap((p) => {
+        const field = fieldOfHeader.get(p.column);
+        return field ? [{ field, code: p.code }] : [];
+      });
+      yield { rowNumber: row.rowNumber, cells, readProblems };
+    }
+  }
+  return { format: "xlsx", present, estimatedRows: sheet.rows.length, records };
+}
+
+async function openSheet(buffer: Buffer): Promise<OpenedSheet> {
+  if (buffer.length === 0) throw new AppError("import_empty", 400);
+  const isXlsx = buffer[0] === 0x50 && buffer[1] === 0x4b && buffer[2] === 0x03 && buffer[3] === 0x04;
+  return isXlsx ? openXlsx(buffer) : openCsv(buffer);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Row checking
+// ---------------------------------------------------------------------------------------------
+
+type RowCheck = { record: StudentRecord; problems: [] } | { record?: undefined; problems: FieldProblem[] };
+
+/**
+ * Code cells may hold what the template's dropdown offers ("1 男") or a code whose leading zeros
+ * Excel dropped ("1" for 民族 01): both are turned into the code before the code-set check.
+ */
+export function codeCandidate(codes: CodeRegistry, codeSet: string, raw: string): string {
+  if (raw === "" || codes.isValid(codeSet, raw)) return raw;
+  const space = raw.search(/[\s\u3000]/);
+  if (space > 0) {
+    const head = raw.slice(0, space);
+    if (codes.isValid(codeSet, head)) return head;
+  }
+  if (/^\d+$/.test(raw) && codes.hasSet(codeSet)) {
+    for (const item of codes.items(codeSet)) {
+      if (item.code.length > raw.length && item.code === raw.padStart(item.code.length, "0")) {
+        if (codes.isValid(codeSet, item.code)) return item.code;
+      }
+    }
+  }
+  return raw;
+}
+
+/** The input checkStudentRecord takes: cells by field key, code cells made codes. */
+function inputOf(codes: CodeRegistry, cells: readonly string[]): Record<string, string> {
+  const input: Record<string, string> = {};
+  STUDENT_FIELDS.forEach((field, i) => {
+    const raw = cells[i] ?? "";
+    input[field.key] =
+      field.kind === "code" && field.codeSet ? codeCandidate(codes, field.codeSet, raw) : raw;
+  });
+  return input;
+}
+
+/** The reference check: checkStudentRecord, the rule every registration path follows. */
+function referenceChecker(codes: CodeRegistry, today: Date): (cells: readonly string[]) => RowCheck {
+  return (cells) => checkStudentRecord(codes, inputOf(codes, cells), { today }) as RowCheck;
+}
+
+const INVALID = Symbol("invalid");
+type Parsed = string | boolean | null;
+type FieldParser = (raw: string) => Parsed | typeof INVALID;
+
+const YES = new Set(["是", "1", "true", "yes", "Y", "y"]);
+const NO = new Set(["否", "0", "false", "no", "N", "n"]);
+const PHONE = /^[0-9+\-() ]{7,20}$/;
+const MONTH = /^(\d{4})[-/.]?(\d{2})$/;
+const IDENTITY_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+const CHECK_CHARACTERS = "10X98765432";
+
+/** Memoises a pure function of a cell: codes, dates and divisions repeat across rows. */
+function cached(compute: (raw: string) => Parsed | typeof INVALID): FieldParser {
+  const memo = new Map<string, Parsed | typeof INVALID>();
+  return (raw) => {
+    let value = memo.get(raw);
+    if (value === undefined) {
+      value = compute(raw);
+      if (memo.size < 100_000) memo.set(raw, value);
+    }
+    return value;
+  };
+}
+
+function isRealIsoDate(value: string): boolean {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(value)) return false;
+  const date = new Date(`${value}T00:00:00Z`);
+  return !Number.isNaN(date.getTime()) && date.toISOString().slice(0, 10) === value;
+}
+
+function parseDate(raw: string): string | typeof INVALID {
+  const compact = /^\d{8}$/.test(raw)
+    ? `${raw.slice(0, 4)}-${raw.slice(4, 6)}-${raw.slice(6)}`
+    : raw.replace(/[/.]/g, "-");
+  return isRealIsoDate(compact) ? compact : INVALID;
+}
+
+function parseMonth(raw: string): string | typeof INVALID {
+  const match = MONTH.exec(raw);
+  if (!match) return INVALID;
+  const month = Number(match[2]);
+  return month >= 1 && month <= 12 ? `${match[1]}${match[2]}` : INVALID;
+}
+
+function kindParser(codes: CodeRegistry, field: StudentField): FieldParser {
+  const division = (digits: number) =>
+    cached((raw) =>
+      raw.length === digits && /^\d+$/.test(raw) && codes.isKnownProvince(raw.slice(0, 2)) ? raw : INVALID,
+    );
+  switch (field.kind) {
+    case "text":
+    case "document":
+      return (raw) => raw;
+    case "code": {
+      const codeSet = field.codeSet!;
+      return cached((raw) => codes.resolve(codeSet, codeCandidate(codes, codeSet, raw)) ?? INVALID);
+    }
+    case "date":
+      return cached(parseDate);
+    case "month":
+      return cached(parseMonth);
+    case "division":
+      return division(6);
+    case "division12":
+      return division(12);
+    case "yesNo":
+      return (raw) => (YES.has(raw) ? true : NO.has(raw) ? false : INVALID);
+    case "phone":
+      return (raw) => (PHONE.test(raw) ? raw : INVALID);
+  }
+}
+
+function fieldParser(codes: CodeRegistry, field: StudentField): FieldParser {
+  const parse = kindParser(codes, field);
+  const max = field.maxLength;
+  return (raw) => {
+    if (raw === "") return field.required ? INVALID : null;
+    if (max && raw.length > max) return INVALID;
+    return parse(raw);
+  };
+}
+
+/**
+ * A resident identity number that passes every check validateIdentityNumber makes (format,
+ * known province, real birth date from 1900 to today, check character), normalised; else null.
+ */
+function acceptedIdentity(value: string, codes: CodeRegistry, todayCompact: string): string | null {
+  const number = value.endsWith("x") ? `${value.slice(0, -1)}X` : value;
+  if (number.length !== 18) return null;
+  let sum = 0;
+  for (let i = 0; i < 17; i++) {
+    const digit = number.charCodeAt(i) - 48;
+    if (digit < 0 || digit > 9) return null;
+    sum += digit * IDENTITY_WEIGHTS[i]!;
+  }
+  const last = number.charCodeAt(17);
+  if (!((last >= 48 && last <= 57) || last === 88)) return null;
+  if (CHECK_CHARACTERS[sum % 11] !== number[17]) return null;
+  if (!codes.isKnownProvince(number.slice(0, 2))) return null;
+  const birth = number.slice(6, 14);
+  if (birth < "19000101" || birth > todayCompact) return null;
+  return parseDate(birth) === INVALID ? null : number;
+}
+
+/**
+ * The fast check: the same rules as checkStudentRecord, compiled once per import from the
+ * field table with memoised code, date and division look-ups and no allocation per field. It
+ * only ever says "this row is clean, here is its record"; any row it doubts goes to
+ * checkStudentRecord, which also words the problems. A sample of the rows it accepts is checked
+ * again by checkStudentRecord, and one disagreement sends the whole import back to the
+ * reference check (see previewRows), so a drift between the two cannot let a bad row through.
+ */
+function fastChecker(
+  codes: CodeRegistry,
+  today: Date,
+): (cells: readonly string[]) => StudentRecord | undefined {
+  const parsers = STUDENT_FIELDS.map((field) => fieldParser(codes, field));
+  const keys = STUDENT_FIELDS.map((field) => field.key);
+  const at = (key: string) => keys.indexOf(key);
+  const [iSex, iBirth, iDocType, iIdentity, iGrade] = [
+    "sex",
+    "birthDate",
+    "idDocumentType",
+    "identityNumber",
+    "grade",
+  ].map(at);
+  const guardianFields = [1, 2].map((n) =>
+    ["Name", "Relation", "IdType", "IdNumber", "Phone"].map((k) => at(`guardian${n}${k}`)),
+  );
+  const firstGuardianField = Math.min(...guardianFields.flat());
+  const todayCompact = toCompactLocalDate(today);
+  const todayChina = new Date(today.getTime() + 8 * 3_600_000).toISOString().slice(0, 10);
+  const gradeOk = cached((grade) => (codes.find("grade", grade)?.parentCode ? grade : INVALID));
+  const values: Parsed[] = new Array(keys.length).fill(null);
+
+  const guardianOf = (fields: number[]): Guardian | undefined => {
+    const name = values[fields[0]!] as string | null;
+    const relation = values[fields[1]!] as string | null;
+    const idType = values[fields[2]!] as string | null;
+    const idNumber = values[fields[3]!] as string | null;
+    const phone = values[fields[4]!] as string | null;
+    if (name === null && relation === null && idType === null && idNumber === null && phone === null)
+      return undefined;
+    return {
+      name: name ?? "",
+      relation: relation ?? null,
+      idType: idType ?? null,
+      idNumber: idNumber ?? null,
+      phone: phone ?? null,
+    };
+  };
+
+  return (cells) => {
+    for (let i = 0; i < parsers.length; i++) {
+      const value = parsers[i]!(cells[i] ?? "");
+      if (value === INVALID) return undefined;
+      values[i] = value;
+    }
+    const documentType = values[iDocType!] as string;
+    const identity = values[iIdentity!] as string | null;
+    if (documentType !== OTHER_DOCUMENT && !identity) return undefined;
+    if (documentType === RESIDENT_ID_CARD && identity) {
+      const number = acceptedIdentity(identity, codes, todayCompact);
+      if (!number) return undefined;
+      const birth = `${number.slice(6, 10)}-${number.slice(10, 12)}-${number.slice(12, 14)}`;
+      const sex = Number(number.slice(14, 17)) % 2 === 1 ? "1" : "2";
+      if (values[iBirth!] !== birth || values[iSex!] !== sex) return undefined;
+      values[iIdentity!] = number;
+    }
+    if ((values[iBirth!] as string) > todayChina) return undefined;
+    if (gradeOk(values[iGrade!] as string) === INVALID) return undefined;
+    const record: Record<string, unknown> = {};
+    for (let i = 0; i < firstGuardianField; i++) record[keys[i]!] = values[i];
+    const guardians: Guardian[] = [];
+    for (const fields of guardianFields) {
+      const guardian = guardianOf(fields);
+      if (guardian) guardians.push(guardian);
+    }
+    record.guardians = guardians;
+    return record as unknown as StudentRecord;
+  };
+}
+
+/** Two records that give the same stored columns. */
+function sameRecord(a: StudentRecord, b: StudentRecord): boolean {
+  return JSON.stringify(toColumns(a)) === JSON.stringify(toColumns(b)) && a.schoolCode === b.schoolCode;
+}
+
+class CheckerDisagreement extends Error {}
+
+export type ValidatorChoice = "fast" | "reference";
+
+/** Checks a row's fields: the fast path where it is sure, checkStudentRecord otherwise. */
+function rowChecker(codes: CodeRegistry, today: Date, choice: ValidatorChoice) {
+  const reference = referenceChecker(codes, today);
+  if (choice === "reference") return reference;
+  const fast = fastChecker(codes, today);
+  let accepted = 0;
+  return (cells: readonly string[]): RowCheck => {
+    const record = fast(cells);
+    if (!record) return reference(cells);
+    if (++accepted % CROSS_CHECK_EVERY === 1) {
+      const again = reference(cells);
+      if (!again.record || !sameRecord(record, again.record)) throw new CheckerDisagreement();
+    }
+    return { record, problems: [] };
+  };
+}
+
+/** Excel turned a long number into 1.10105E+17, or kept 15 digits and zero-filled the rest. */
+const SCIENTIFIC = /^\d(\.\d+)?E\+?\d+$/i;
+const NUMERIC_KINDS = new Set(["document", "division", "division12", "phone"]);
+
+function lostDigitProblems(cells: readonly string[], problems: FieldProblem[]): FieldProblem[] {
+  const lost = new Set<string>();
+  STUDENT_FIELDS.forEach((field, i) => {
+    const raw = cells[i] ?? "";
+    if ((NUMERIC_KINDS.has(field.kind) || field.key === "schoolCode") && SCIENTIFIC.test(raw))
+      lost.add(field.key);
+  });
+  const identity = cells[STUDENT_FIELDS.findIndex((f) => f.key === "identityNumber")] ?? "";
+  if (/^\d{15}000$/.test(identity) && problems.some((p) => p.code === "identity_number.check_character")) {
+    lost.add("identityNumber");
+  }
+  if (lost.size === 0) return problems;
+  const kept = problems.filter((p) => !lost.has(p.field));
+  return [...kept, ...[...lost].map((field) => ({ field, code: "number_lost_digits" }))];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Schools of the rows, loaded once per code and only within the caller's scope
+// ---------------------------------------------------------------------------------------------
+
+class SchoolDirectory {
+  private readonly known = new Map<string, RegistrySchool | null>();
+
+  constructor(
+    private readonly ctx: ServiceContext,
+    readonly fallback: RegistrySchool | null,
+  ) {}
+
+  async load(codes: Iterable<string>): Promise<void> {
+    const wanted = [...new Set(codes)].filter((c) => c !== "" && !this.known.has(c));
+    for (let i = 0; i < wanted.length; i += 1000) {
+      const slice = wanted.slice(i, i + 1000);
+      const rows = await whereUnitInScope(this.ctx.db.selectFrom("org_unit"), this.ctx.actor.scope)
+        .innerJoin("school", "school.unit_id", "org_unit.id")
+        .select([
+          "org_unit.id",
+          "org_unit.path",
+          "org_unit.name",
+          "org_unit.division_code",
+          "org_unit.province_code",
+          "school.school_code",
+          "school.stages",
+        ])
+        .where("org_unit.kind", "=", "school")
+        .where("org_unit.status", "=", "active")
+        .where("school.school_code", "in", slice)
+        .execute();
+      for (const code of slice) this.known.set(code, null);
+      for (const r of rows) {
+        this.known.set(r.school_code, {
+          id: r.id,
+          path: r.path,
+          name: r.name,
+          divisionCode: r.division_code ?? "",
+          provinceCode: r.province_code ?? "",
+          stages: r.stages ?? [],
+        });
+      }
+    }
+  }
+
+  /** The school of a row: its own code, else the default; a problem when neither resolves. */
+  schoolOf(code: string): RegistrySchool | FieldProblem {
+    if (code === "") return this.fallback ?? { field: "schoolCode", code: "school_required" };
+    return this.known.get(code) ?? { field: "schoolCode", code: "school_not_found", params: { code } };
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Staging
+// ---------------------------------------------------------------------------------------------
+
+type StudentColumns = ReturnType<typeof toColumns>;
+type StudentColumn = keyof StudentColumns;
+
+/** SQL types of the student columns as toColumns gives them (text unless listed). */
+const COLUMN_TYPES: Partial<Record<StudentColumn, string>> = {
+  birth_date: "date",
+  is_only_child: "boolean",
+  had_preschool: "boolean",
+  is_migrant_child: "boolean",
+  is_orphan: "boolean",
+  is_martyr_child: "boolean",
+  guardians: "jsonb",
+};
+
+const STUDENT_COLUMNS = Object.keys(toColumns(checkStudentRecordSample())) as StudentColumn[];
+const STAGED_PREFIX = ["row_number", "school_unit_id", "province_code", "division_code", "stage"] as const;
+const STAGED_COLUMNS: readonly string[] = [...STAGED_PREFIX, ...STUDENT_COLUMNS];
+
+/** A record with every field set, only to learn the column list of toColumns. */
+function checkStudentRecordSample(): StudentRecord {
+  const record: Record<string, unknown> = {};
+  for (const field of STUDENT_FIELDS) record[field.key] = null;
+  record.guardians = [];
+  return record as unknown as StudentRecord;
+}
+
+export function stagingTableName(jobId: number): string {
+  return `student_import_row_${Math.trunc(jobId)}`;
+}
+
+function stagingTable(jobId: number) {
+  return sql.table(stagingTableName(jobId));
+}
+
+async function createStagingTable(db: Executor, jobId: number): Promise<void> {
+  const columns = STUDENT_COLUMNS.map((c) => `${c} ${COLUMN_TYPES[c] ?? "text"}`).join(",\n      ");
+  // UNLOGGED: a million rows without WAL; the rows are lost on a crash, which commit detects.
+  await sql`
+    CREATE UNLOGGED TABLE ${stagingTable(jobId)} (
+      row_number integer NOT NULL,
+      school_unit_id bigint NOT NULL,
+      province_code text NOT NULL,
+      division_code text NOT NULL,
+      stage text NOT NULL,
+      ${sql.raw(columns)},
+      flag text,
+      related_student_id bigint,
+      related_row integer
+    )`.execute(db);
+}
+
+async function dropStagingTable(db: Executor, jobId: number): Promise<void> {
+  await sql`DROP TABLE IF EXISTS ${stagingTable(jobId)}`.execute(db);
+}
+
+function stagedLine(rowNumber: number, school: RegistrySchool, stage: string, record: StudentRecord): string {
+  const columns = toColumns(record);
+  let line = `${rowNumber}\t${school.id}\t${school.provinceCode}\t${school.divisionCode}\t${formatCopyValue(stage)}`;
+  for (const column of STUDENT_COLUMNS) line += `\t${formatCopyValue(columns[column])}`;
+  return `${line}\n`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Preview
+// ---------------------------------------------------------------------------------------------
+
+interface Issue {
+  row: number;
+  field: string;
+  code: string;
+  params?: Record<string, string | number>;
+}
+
+interface PreviewTally {
+  totalRows: number;
+  stagedRows: number;
+  errorRows: number;
+  issues: Issue[];
+}
+
+export interface PreviewOptions {
+  fileName?: string | undefined;
+  /** The school of rows without a 学校标识码 (importers above school level). */
+  schoolCode?: string | undefined;
+  /** "reference" checks every row with checkStudentRecord alone (slower; for comparison). */
+  validator?: ValidatorChoice;
+  locale?: Locale;
+}
+
+function requireWrite(ctx: ServiceContext): void {
+  if (!can(ctx.actor, "students", "write")) throw new AppError("forbidden", 403);
+}
+
+/** The default school of rows without a school code, or null when each row must name one. */
+async function defaultSchool(
+  ctx: ServiceContext,
+  sheet: OpenedSheet,
+  schoolCode: string | undefined,
+): Promise<RegistrySchool | null> {
+  if (schoolCode) return resolveSchool(ctx, ctx.db, schoolCode);
+  if (ctx.actor.scope.side === "school") return resolveSchool(ctx, ctx.db, null);
+  if (!sheet.present[SCHOOL_FIELD]) {
+    throw unprocessable("school_required", {}, [{ path: "schoolCode", code: "school_required" }]);
+  }
+  return null;
+}
+
+/** Checks one row against its fields and school; the staged line or its problems. */
+function checkRow(
+  row: SheetRecord,
+  check: (cells: readonly string[]) => RowCheck,
+  schools: SchoolDirectory,
+  codes: CodeRegistry,
+): { line?: string; problems: FieldProblem[] } {
+  const checked = check(row.cells);
+  let problems: FieldProblem[] = checked.problems;
+  if (problems.length > 0) problems = lostDigitProblems(row.cells, problems);
+  const school = schools.schoolOf(row.cells[SCHOOL_FIELD] ?? "");
+  if ("code" in school) problems = [...problems, school];
+  if (row.readProblems.length > 0) {
+    const fields = new Set(row.readProblems.map((p) => p.field));
+    problems = [...problems.filter((p) => !fields.has(p.field)), ...row.readProblems];
+  }
+  if (problems.length > 0 || !checked.record || "code" in school) return { problems };
+  const record = checked.record;
+  const stage = stageOfGrade(codes, record.grade);
+  if (
+    school.stages.length > 0 &&
+    !school.stages.includes(stage) &&
+    !isCompatibleStage(stage, school.stages)
+  ) {
+    return { problems: [{ field: "grade", code: "grade_not_offered", params: { stage } }] };
+  }
+  return { line: stagedLine(row.rowNumber, school, stage, record), problems: [] };
+}
+
+/** Rows in batches: the school codes of a batch are resolved before its rows are checked. */
+async function* batches(records: Iterable<SheetRecord>): AsyncGenerator<SheetRecord[]> {
+  let batch: SheetRecord[] = [];
+  for (const record of records) {
+    batch.push(record);
+    if (batch.length >= BATCH_ROWS) {
+      yield batch;
+      batch = [];
+    }
+  }
+  if (batch.length > 0) yield batch;
+}
+
+/** Checks every row and yields the COPY lines of the clean ones; problems go to the tally. */
+async function* checkedLines(
+  ctx: ServiceContext,
+  jobId: number,
+  sheet: OpenedSheet,
+  schools: SchoolDirectory,
+  check: (cells: readonly string[]) => RowCheck,
+  tally: PreviewTally,
+): AsyncGenerator<string> {
+  let reported = 0;
+  for await (const batch of batches(sheet.records())) {
+    await schools.load(batch.map((row) => row.cells[SCHOOL_FIELD] ?? ""));
+    let lines = "";
+    for (const row of batch) {
+      tally.totalRows++;
+      const { line, problems } = checkRow(row, check, schools, ctx.codes);
+      if (line) {
+        lines += line;
+        tally.stagedRows++;
+        continue;
+      }
+      tally.errorRows++;
+      for (const p of problems) {
+        tally.issues.push({
+          row: row.rowNumber,
+          field: p.field,
+          code: p.code,
+          ...(p.params ? { params: p.params } : {}),
+        });
+      }
+    }
+    yield lines;
+    if (tally.totalRows - reported >= PROGRESS_EVERY) {
+      reported = tally.totalRows;
+      await setProgress(ctx.db, jobId, tally.totalRows, Math.max(sheet.estimatedRows, tally.totalRows));
+    }
+  }
+}
+
+/** Reads, checks and stages every row; restarts with the reference check on a disagreement. */
+async function stageRows(
+  ctx: ServiceContext,
+  database: Database,
+  jobId: number,
+  sheet: OpenedSheet,
+  schools: SchoolDirectory,
+  validator: ValidatorChoice,
+): Promise<PreviewTally> {
+  const today = new Date();
+  const tally: PreviewTally = { totalRows: 0, stagedRows: 0, errorRows: 0, issues: [] };
+  try {
+    const check = rowChecker(ctx.codes, today, validator);
+    await copyText(
+      database,
+      stagingTableName(jobId),
+      STAGED_COLUMNS,
+      checkedLines(ctx, jobId, sheet, schools, check, tally),
+    );
+    return tally;
+  } catch (error) {
+    if (!(error instanceof CheckerDisagreement)) throw error;
+    await sql`TRUNCATE ${stagingTable(jobId)}`.execute(ctx.db);
+    return stageRows(ctx, database, jobId, sheet, schools, "reference");
+  }
+}
+
+async function saveIssues(db: Executor, jobId: number, issues: Issue[], kind: "error"): Promise<void> {
+  for (let i = 0; i < issues.length; i += 2000) {
+    await db
+      .insertInto("student_import_issue")
+      .values(
+        issues.slice(i, i + 2000).map((issue, j) => ({
+          job_id: jobId,
+          seq: i + j + 1,
+          row_number: issue.row,
+          field: issue.field,
+          code: issue.code,
+          kind,
+          params: JSON.stringify(issue.params ?? {}),
+          related_student_id: null,
+          related_row: null,
+        })),
+      )
+      .execute();
+  }
+}
+
+/**
+ * Duplicate checks as joins over the staged rows, in order of precedence: already registered at
+ * the same school (existing: skipped), duplicate within the file, registered elsewhere.
+ */
+async function flagDuplicates(db: Executor, jobId: number): Promise<void> {
+  const stg = stagingTable(jobId);
+  await inTransaction(db, async (trx) => {
+    // Hash joins and aggregates over a million staged rows need more than the default 4 MB.
+    await sql`SET LOCAL work_mem = '256MB'`.execute(trx);
+    await sql`
+      UPDATE ${stg} AS r
+      SET flag = CASE WHEN m.same_school THEN 'existing' ELSE 'duplicate_identity' END,
+          related_student_id = m.student_id
+      FROM (
+        SELECT r2.row_number, bool_or(s.school_unit_id = r2.school_unit_id) AS same_school,
+          coalesce(min(s.id) FILTER (WHERE s.school_unit_id = r2.school_unit_id), min(s.id)) AS student_id
+        FROM ${stg} r2 JOIN student s ON s.identity_number = r2.identity_number
+        WHERE r2.id_document_type = ${RESIDENT_ID_CARD}
+        GROUP BY r2.row_number) m
+      WHERE r.row_number = m.row_number`.execute(trx);
+    await sql`
+      UPDATE ${stg} AS r
+      SET flag = CASE WHEN m.same_school THEN 'existing' ELSE 'duplicate_person' END,
+          related_student_id = m.student_id
+      FROM (
+        SELECT r2.row_number, bool_or(s.school_unit_id = r2.school_unit_id) AS same_school,
+          coalesce(min(s.id) FILTER (WHERE s.school_unit_id = r2.school_unit_id), min(s.id)) AS student_id
+        FROM ${stg} r2
+        JOIN student s ON s.name = r2.name AND s.birth_date = r2.birth_date AND s.sex = r2.sex
+        WHERE r2.id_document_type <> ${RESIDENT_ID_CARD}
+        GROUP BY r2.row_number) m
+      WHERE r.row_number = m.row_number`.execute(trx);
+    await sql`
+      UPDATE ${stg} AS r
+      SET flag = 'duplicate_in_file', related_row = d.first_row, related_student_id = NULL
+      FROM (
+        SELECT identity_number, min(row_number) AS first_row FROM ${stg}
+        WHERE id_document_type = ${RESIDENT_ID_CARD}
+        GROUP BY identity_number HAVING count(*) > 1) d
+      WHERE r.id_document_type = ${RESIDENT_ID_CARD} AND r.identity_number = d.identity_number
+        AND r.row_number > d.first_row AND r.flag IS DISTINCT FROM 'existing'`.execute(trx);
+    // Without an identity number, the same name, sex and birth date as an earlier row, or as any
+    // row with one, is the same person entered twice.
+    await sql`
+      UPDATE ${stg} AS r
+      SET flag = 'duplicate_in_file', related_row = d.other_row, related_student_id = NULL
+      FROM (
+        SELECT n.row_number, min(o.row_number) AS other_row
+        FROM ${stg} n
+        JOIN ${stg} o ON o.name = n.name AND o.birth_date = n.birth_date AND o.sex = n.sex
+          AND o.row_number <> n.row_number
+        WHERE n.id_document_type <> ${RESIDENT_ID_CARD}
+          AND (o.row_number < n.row_number OR o.id_document_type = ${RESIDENT_ID_CARD})
+        GROUP BY n.row_number) d
+      WHERE r.row_number = d.row_number AND r.flag IS DISTINCT FROM 'existing'`.execute(trx);
+  });
+}
+
+/** The suspected duplicates become issues of the job, so the report outlives the staging table. */
+async function saveDuplicateIssues(db: Executor, jobId: number, firstSeq: number): Promise<void> {
+  await sql`
+    INSERT INTO student_import_issue (job_id, seq, row_number, field, code, kind, params, related_student_id, related_row)
+    SELECT ${jobId}::bigint, ${firstSeq}::int + row_number() OVER (ORDER BY row_number)::int, row_number,
+      CASE WHEN id_document_type = ${RESIDENT_ID_CARD} THEN 'identityNumber' ELSE 'name' END,
+      flag, 'duplicate',
+      CASE WHEN flag = 'duplicate_in_file' THEN jsonb_build_object('row', related_row)
+           ELSE jsonb_build_object('studentId', related_student_id) END,
+      related_student_id, related_row
+    FROM ${stagingTable(jobId)}
+    WHERE flag IN ('duplicate_in_file', 'duplicate_identity', 'duplicate_person')`.execute(db);
+}
+
+interface StagedCounts {
+  staged: number;
+  ready: number;
+  existing: number;
+  duplicates: number;
+}
+
+async function countStaged(db: Executor, jobId: number): Promise<StagedCounts> {
+  const { rows } = await sql<StagedCounts>`
+    SELECT count(*)::int AS staged,
+      count(*) FILTER (WHERE flag IS NULL)::int AS ready,
+      count(*) FILTER (WHERE flag = 'existing')::int AS existing,
+      count(*) FILTER (WHERE flag IN ('duplicate_in_file', 'duplicate_identity', 'duplicate_person'))::int AS duplicates
+    FROM ${stagingTable(jobId)}`.execute(db);
+  return rows[0]!;
+}
+
+export interface PhaseTimings {
+  [phase: string]: number;
+}
+
+async function timed<T>(
+  timings: PhaseTimings | undefined,
+  phase: string,
+  work: () => Promise<T>,
+): Promise<T> {
+  const started = performance.now();
+  try {
+    return await work();
+  } finally {
+    if (timings) timings[phase] = (timings[phase] ?? 0) + performance.now() - started;
+  }
+}
+
+async function startJob(
+  ctx: ServiceContext,
+  sheet: OpenedSheet,
+  file: { sha256: string; name: string | undefined },
+  schoolCode: string | undefined,
+): Promise<number> {
+  const jobId = await createJob(ctx, {
+    kind: IMPORT_JOB_KIND,
+    unitId: ctx.actor.unitId,
+    params: { fileName: file.name ?? null, fileSha256: file.sha256, schoolCode: schoolCode ?? null },
+    total: sheet.estimatedRows,
+  });
+  await ctx.db.updateTable("job").set({ status: "running" }).where("id", "=", jobId).execute();
+  await ctx.db
+    .insertInto("student_import")
+    .values({
+      job_id: jobId,
+      phase: "validating",
+      file_name: file.name ?? null,
+      file_sha256: file.sha256,
+      file_format: sheet.format,
+      file_encoding: sheet.encoding ?? null,
+      staging_table: stagingTableName(jobId),
+      register_duplicates: null,
+      created_by: ctx.actor.userId,
+      committed_at: null,
+    })
+    .execute();
+  return jobId;
+}
+
+async function failJob(
+  ctx: ServiceContext,
+  jobId: number,
+  phase: StudentImportPhase,
+  error: unknown,
+): Promise<void> {
+  const message =
+    error instanceof AppError ? error.code : error instanceof Error ? error.message : String(error);
+  await ctx.db
+    .updateTable("student_import")
+    .set({ phase, updated_at: sql`now()` })
+    .where("job_id", "=", jobId)
+    .execute();
+  await ctx.db
+    .updateTable("job")
+    .set({ status: "failed", error: message.slice(0, 1000), finished_at: new Date(), updated_at: sql`now()` })
+    .where("id", "=", jobId)
+    .execute();
+}
+
+async function runPreview(
+  ctx: ServiceContext,
+  database: Database,
+  jobId: number,
+  sheet: OpenedSheet,
+  schools: SchoolDirectory,
+  options: PreviewOptions & { timings?: PhaseTimings },
+): Promise<void> {
+  const { timings } = options;
+  await createStagingTable(ctx.db, jobId);
+  const tally = await timed(timings, "parseValidateStage", () =>
+    stageRows(ctx, database, jobId, sheet, schools, options.validator ?? "fast"),
+  );
+  await timed(timings, "checks", async () => {
+    await saveIssues(ctx.db, jobId, tally.issues, "error");
+    // Fresh statistics, so that the duplicate joins are planned for the real row count.
+    await sql`ANALYZE ${stagingTable(jobId)}`.execute(ctx.db);
+    await flagDuplicates(ctx.db, jobId);
+    await saveDuplicateIssues(ctx.db, jobId, tally.issues.length);
+  });
+  const counts = await countStaged(ctx.db, jobId);
+  await ctx.db
+    .updateTable("student_import")
+    .set({
+      phase: "previewed",
+      total_rows: tally.totalRows,
+      staged_rows: counts.staged,
+      ready_rows: counts.ready,
+      existing_rows: counts.existing,
+      duplicate_rows: counts.duplicates,
+      error_rows: tally.errorRows,
+      updated_at: sql`now()`,
+    })
+    .where("job_id", "=", jobId)
+    .execute();
+  await ctx.db
+    .updateTable("job")
+    .set({
+      status: "succeeded",
+      progress_done: tally.totalRows,
+      progress_total: tally.totalRows,
+      result: JSON.stringify({
+        phase: "previewed",
+        ...counts,
+        errorRows: tally.errorRows,
+        totalRows: tally.totalRows,
+      }),
+      finished_at: new Date(),
+      updated_at: sql`now()`,
+    })
+    .where("id", "=", jobId)
+    .execute();
+}
+
+export interface StartedImport {
+  jobId: number;
+  /** Settles when the preview is done; the report, or the reason it failed. */
+  finished: Promise<ImportReport>;
+}
+
+/**
+ * Starts the preview of an uploaded file: the headers and the default school are checked at
+ * once (a wrong file is refused before any job exists); the rows are checked by `finished`.
+ */
+export async function startImport(
+  ctx: ServiceContext,
+  database: Database,
+  buffer: Buffer,
+  options: PreviewOptions & { timings?: PhaseTimings } = {},
+): Promise<StartedImport> {
+  requireWrite(ctx);
+  await purgeStaleImports(ctx.db);
+  const sheet = await timed(options.timings, "open", () => openSheet(buffer));
+  const fallback = await defaultSchool(ctx, sheet, options.schoolCode);
+  const sha256 = createHash("sha256").update(buffer).digest("hex");
+  const jobId = await startJob(ctx, sheet, { sha256, name: options.fileName }, options.schoolCode);
+  const schools = new SchoolDirectory(ctx, fallback);
+  const finished = runPreview(ctx, database, jobId, sheet, schools, options).then(
+    () => getImport(ctx, jobId, options.locale ?? "zh-CN"),
+    async (error: unknown) => {
+      await dropStagingTable(ctx.db, jobId).catch(() => undefined);
+      await failJob(ctx, jobId, "failed", error);
+      throw error;
+    },
+  );
+  return { jobId, finished };
+}
+
+/** Checks a file and stages its rows; the report of what a commit would do. */
+export async function previewImport(
+  ctx: ServiceContext,
+  database: Database,
+  buffer: Buffer,
+  options: PreviewOptions & { timings?: PhaseTimings } = {},
+): Promise<ImportReport> {
+  const { finished } = await startImport(ctx, database, buffer, options);
+  return finished;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Commit
+// ---------------------------------------------------------------------------------------------
+
+/** ISO 7064 MOD 11-2 check character of a 17-digit SQL text expression, computed in SQL. */
+function checkCharacterSql(first17: string): string {
+  const sum = IDENTITY_WEIGHTS.map((w, i) => `substr(${first17}, ${i + 1}, 1)::int * ${w}`).join(" + ");
+  return `substr('${CHECK_CHARACTERS}', ((${sum}) % 11) + 1, 1)`;
+}
+
+/** Rows a commit creates: the ready ones, and with the flag the suspected duplicates too. */
+function createdRows(register: boolean) {
+  return register
+    ? sql`(r.flag IS NULL OR r.flag IN ('duplicate_identity', 'duplicate_person'))`
+    : sql`r.flag IS NULL`;
+}
+
+async function createNumberTable(trx: Executor): Promise<void> {
+  await sql`
+    CREATE TEMP TABLE student_import_number (
+      row_number integer PRIMARY KEY,
+      student_number text NOT NULL UNIQUE,
+      problem_kind text,
+      related_student_id bigint
+    ) ON COMMIT DROP`.execute(trx);
+}
+
+/**
+ * J numbers for rows without a usable identity number: per (school division, birth date)
+ * prefix one upsert reserves as many sequence values as the prefix has rows.
+ */
+async function allocateJNumbers(trx: Executor, jobId: number, register: boolean): Promise<void> {
+  const first17 = "n.first17";
+  await sql`
+    WITH j AS (
+      SELECT r.row_number, r.flag, r.related_student_id,
+        r.division_code || to_char(r.birth_date, 'YYYYMMDD') AS prefix
+      FROM ${stagingTable(jobId)} r
+      WHERE r.id_document_type <> ${RESIDENT_ID_CARD} AND ${createdRows(register)}
+    ), counted AS (
+      SELECT prefix, count(*)::int AS n FROM j GROUP BY prefix
+    ), reserved AS (
+      INSERT INTO student_number_sequence AS q (prefix, last_value)
+      SELECT prefix, n FROM counted
+      ON CONFLICT (prefix) DO UPDATE SET last_value = q.last_value + EXCLUDED.last_value
+      RETURNING prefix, last_value
+    ), n AS (
+      SELECT j.row_number, j.flag, j.related_student_id,
+        j.prefix || lpad((reserved.last_value - counted.n
+          + row_number() OVER (PARTITION BY j.prefix ORDER BY j.row_number))::text, 3, '0') AS first17
+      FROM j JOIN counted USING (prefix) JOIN reserved USING (prefix)
+    )
+    INSERT INTO student_import_number (row_number, student_number, problem_kind, related_student_id)
+    SELECT n.row_number, 'J' || ${sql.raw(first17)} || ${sql.raw(checkCharacterSql(first17))},
+      CASE WHEN n.flag = 'duplicate_person' THEN 'duplicate_person' END, n.related_student_id
+    FROM n`.execute(trx);
+  const { rows } = await sql<{ prefix: string }>`
+    SELECT substr(student_number, 2, 14) AS prefix FROM student_import_number
+    WHERE student_number LIKE 'J%' AND length(student_number) > 19 LIMIT 1`.execute(trx);
+  if (rows[0]) throw new AppError("student_number_exhausted", 409, { prefix: rows[0].prefix });
+}
+
+/**
+ * Temporary L numbers for suspected identity duplicates registered as problem records: random
+ * tails from one random base, drawn again when one collides with a number in use.
+ */
+async function allocateLNumbers(trx: Executor, jobId: number): Promise<void> {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    await sql`
+      INSERT INTO student_import_number (row_number, student_number, problem_kind, related_student_id)
+      SELECT l.row_number, 'L' || l.prefix || lpad(((b.base + l.k) % 10000)::text, 4, '0'),
+        'duplicate_identity', l.related_student_id
+      FROM (
+        SELECT row_number, related_student_id, division_code || to_char(birth_date, 'YYYYMMDD') AS prefix,
+          row_number() OVER (PARTITION BY division_code, birth_date ORDER BY row_number) AS k
+        FROM ${stagingTable(jobId)}
+        WHERE id_document_type = ${RESIDENT_ID_CARD} AND flag = 'duplicate_identity') l
+      CROSS JOIN (SELECT floor(random() * 10000)::int AS base) b`.execute(trx);
+    const { rows } = await sql<{ n: number }>`
+      SELECT count(*)::int AS n FROM student_import_number i JOIN student s ON s.student_number = i.student_number
+      WHERE i.student_number LIKE 'L%'`.execute(trx);
+    if (rows[0]!.n === 0) return;
+    await sql`DELETE FROM student_import_number WHERE student_number LIKE 'L%'`.execute(trx);
+  }
+  throw new AppError("student_number_exhausted", 409, { prefix: "L" });
+}
+
+/** Rows that would now duplicate a record registered after the preview. */
+async function newConflicts(trx: Executor, jobId: number): Promise<number> {
+  const stg = stagingTable(jobId);
+  // Two semi-joins rather than one CASE, so that each can be planned as a hash join.
+  const { rows } = await sql<{ n: number }>`
+    SELECT (
+      SELECT count(*) FROM ${stg} r WHERE r.flag IS NULL AND r.id_document_type = ${RESIDENT_ID_CARD}
+        AND EXISTS (SELECT 1 FROM student s WHERE s.identity_number = r.identity_number)
+    )::int + (
+      SELECT count(*) FROM ${stg} r WHERE r.flag IS NULL AND r.id_document_type <> ${RESIDENT_ID_CARD}
+        AND EXISTS (SELECT 1 FROM student s WHERE s.name = r.name AND s.birth_date = r.birth_date AND s.sex = r.sex)
+    )::int AS n`.execute(trx);
+  return rows[0]!.n;
+}
+
+/** Unlogged rows do not survive a crash: the table is then empty (or gone, once expired). */
+async function hasStagedRows(trx: Executor, jobId: number): Promise<boolean> {
+  const { rows } = await sql<{ present: boolean }>`
+    SELECT to_regclass(${stagingTableName(jobId)}) IS NOT NULL AS present`.execute(trx);
+  if (!rows[0]!.present) return false;
+  const { rows: found } = await sql<{
+    found: boolean;
+  }>`SELECT EXISTS (SELECT 1 FROM ${stagingTable(jobId)}) AS found`.execute(trx);
+  return found[0]!.found;
+}
+
+const INSERTED_COLUMNS = sql.raw(STUDENT_COLUMNS.join(", "));
+const SELECTED_COLUMNS = sql.raw(STUDENT_COLUMNS.map((c) => `r.${c}`).join(", "));
+
+/** Inserts the rows of one block range of the staging table, with their events and problems. */
+async function insertChunk(
+  trx: Executor,
+  jobId: number,
+  blocks: { from: number; to: number },
+  context: { register: boolean; effectiveOn: string; actorUserId: number | null },
+): Promise<{ created: number; problems: number }> {
+  const { rows } = await sql<{ created: number; problems: number }>`
+    WITH ins AS (
+      INSERT INTO student (student_number, number_kind, province_code, school_unit_id, stage, status, ${INSERTED_COLUMNS})
+      SELECT coalesce(n.student_number, 'G' || r.identity_number), left(coalesce(n.student_number, 'G'), 1),
+        r.province_code, r.school_unit_id, r.stage, ${IN_SCHOOL}, ${SELECTED_COLUMNS}
+      FROM ${stagingTable(jobId)} r LEFT JOIN student_import_number n ON n.row_number = r.row_number
+      WHERE r.ctid >= ${`(${blocks.from},0)`}::tid AND r.ctid < ${`(${blocks.to},0)`}::tid
+        AND ${createdRows(context.register)}
+      RETURNING id, student_number, school_unit_id, grade, class_name, status
+    ), events AS (
+      INSERT INTO student_event (student_id, change_type, effective_on, school_unit_id, after, job_id, actor_user_id)
+      SELECT id, ${ADMISSION}, ${context.effectiveOn}::date, school_unit_id,
+        jsonb_build_object('schoolUnitId', school_unit_id, 'grade', grade, 'className', class_name, 'status', status),
+        ${jobId}::bigint, ${context.actorUserId}::bigint
+      FROM ins
+    ), problems AS (
+      INSERT INTO student_problem (student_id, kind, related_student_id, detail)
+      SELECT ins.id, n.problem_kind, n.related_student_id, jsonb_build_object('jobId', ${jobId}::bigint, 'row', n.row_number)
+      FROM ins JOIN student_import_number n ON n.student_number = ins.student_number
+      WHERE n.problem_kind IS NOT NULL
+      RETURNING 1
+    )
+    SELECT (SELECT count(*) FROM ins)::int AS created, (SELECT count(*) FROM problems)::int AS problems`.execute(
+    trx,
+  );
+  return rows[0]!;
+}
+
+async function stagedBlocks(trx: Executor, jobId: number): Promise<number> {
+  const { rows } = await sql<{ blocks: number }>`
+    SELECT (pg_relation_size(${stagingTableName(jobId)}::regclass) / current_setting('block_size')::int)::int AS blocks`.execute(
+    trx,
+  );
+  return rows[0]!.blocks;
+}
+
+export interface CommitOptions {
+  registerDuplicatesAsProblems?: boolean;
+  locale?: Locale;
+  timings?: PhaseTimings;
+}
+
+interface ImportRow {
+  job_id: number;
+  phase: StudentImportPhase;
+  file_name: string | null;
+  file_sha256: string;
+  staged_rows: number;
+  ready_rows: number;
+  duplicate_rows: number;
+  existing_rows: number;
+  error_rows: number;
+}
+
+/** The caller's own import (an import is private to the clerk who uploaded it). */
+async function ownImport(db: Executor, ctx: ServiceContext, jobId: number) {
+  const query = db
+    .selectFrom("student_import")
+    .innerJoin("job", "job.id", "student_import.job_id")
+    .selectAll("student_import")
+    .select(["job.status as job_status", "job.progress_done", "job.progress_total", "job.error"])
+    .where("student_import.job_id", "=", jobId)
+    .where((eb) =>
+      ctx.actor.userId === null
+        ? eb("student_import.created_by", "is", null)
+        : eb("student_import.created_by", "=", ctx.actor.userId),
+    );
+  const found = await query.executeTakeFirst();
+  if (!found) throw notFound("import_not_found");
+  return found;
+}
+
+/** A commit that was cut off (process stopped, database error) left the import committable. */
+function effectivePhase(phase: StudentImportPhase, jobStatus: string): StudentImportPhase {
+  return phase === "committing" && jobStatus !== "running" ? "previewed" : phase;
+}
+
+async function applyImport(
+  ctx: ServiceContext,
+  database: Database,
+  found: ImportRow,
+  options: CommitOptions,
+): Promise<void> {
+  const jobId = found.job_id;
+  const register = options.registerDuplicatesAsProblems === true;
+  const toCreate = found.ready_rows + (register ? found.duplicate_rows : 0);
+  await inTransaction(ctx.db, async (trx) => {
+    const locked = await trx
+      .selectFrom("student_import")
+      .select("phase")
+      .where("job_id", "=", jobId)
+      .forUpdate()
+      .executeTakeFirstOrThrow();
+    if (effectivePhase(locked.phase, "failed") !== "previewed") {
+      throw conflict("import_not_committable", { phase: locked.phase });
+    }
+    // On PGlite the pool has one connection, held by this transaction: progress goes through it.
+    const progressDb = database.engine === "pglite" ? trx : ctx.db;
+    await sql`SET LOCAL work_mem = '256MB'`.execute(trx);
+    if (found.staged_rows > 0 && !(await hasStagedRows(trx, jobId))) throw conflict("import_staging_lost");
+    const conflicts = await timed(options.timings, "recheck", () => newConflicts(trx, jobId));
+    if (conflicts > 0) throw conflict("import_outdated", { count: conflicts });
+    await timed(options.timings, "numbers", async () => {
+      await createNumberTable(trx);
+      await allocateJNumbers(trx, jobId, register);
+      if (register) await allocateLNumbers(trx, jobId);
+    });
+    const totals = await timed(options.timings, "insert", () =>
+      insertAll(trx, progressDb, jobId, { register, toCreate, actorUserId: ctx.actor.userId }),
+    );
+    await recordAudit(trx, {
+      actor: ctx.actor,
+      ip: ctx.ip,
+      action: "student.import",
+      module: "students",
+      subjectType: "import_file",
+      subjectId: found.file_sha256,
+      subjectUnitPath: ctx.actor.scope.rootPath,
+      detail: {
+        jobId,
+        fileName: found.file_name,
+        fileSha256: found.file_sha256,
+        created: totals.created,
+        problemRecords: totals.problems,
+        existingSkipped: found.existing_rows,
+        duplicatesExcluded: register ? 0 : found.duplicate_rows,
+        errorRowsExcluded: found.error_rows,
+        registerDuplicatesAsProblems: register,
+      },
+    });
+    await finishCommit(trx, jobId, totals, register);
+    await timed(options.timings, "dropStaging", () => dropStagingTable(trx, jobId));
+  });
+}
+
+async function insertAll(
+  trx: Executor,
+  progressDb: Executor,
+  jobId: number,
+  context: { register: boolean; toCreate: number; actorUserId: number | null },
+): Promise<{ created: number; problems: number }> {
+  const blocks = await stagedBlocks(trx, jobId);
+  const stagedRows = Math.max(1, context.toCreate);
+  const step = Math.max(1, Math.ceil((blocks * COMMIT_CHUNK_ROWS) / stagedRows));
+  const totals = { created: 0, problems: 0 };
+  const effectiveOn = todayIso();
+  for (let from = 0; from < blocks; from += step) {
+    const chunk = await insertChunk(trx, jobId, { from, to: from + step }, { ...context, effectiveOn });
+    totals.created += chunk.created;
+    totals.problems += chunk.problems;
+    if (from + step < blocks)
+      await setProgress(progressDb as Kysely<DB>, jobId, totals.created, context.toCreate);
+  }
+  return totals;
+}
+
+async function finishCommit(
+  trx: Executor,
+  jobId: number,
+  totals: { created: number; problems: number },
+  register: boolean,
+): Promise<void> {
+  await trx
+    .updateTable("student_import")
+    .set({
+      phase: "committed",
+      created_rows: totals.created,
+      problem_rows: totals.problems,
+      register_duplicates: register,
+      committed_at: new Date(),
+      updated_at: sql`now()`,
+    })
+    .where("job_id", "=", jobId)
+    .execute();
+  await trx
+    .updateTable("job")
+    .set({
+      status: "succeeded",
+      error: null,
+      progress_done: totals.created,
+      progress_total: totals.created,
+      result: JSON.stringify({ phase: "committed", ...totals }),
+      finished_at: new Date(),
+      updated_at: sql`now()`,
+    })
+    .where("id", "=", jobId)
+    .execute();
+}
+
+export interface StartedCommit {
+  jobId: number;
+  finished: Promise<ImportReport>;
+}
+
+/**
+ * Starts the commit of a previewed import: it is checked and marked "committing" at once, and
+ * `finished` settles when the one transaction that creates the records has committed or rolled
+ * back (then the import stays committable).
+ */
+export async function startCommit(
+  ctx: ServiceContext,
+  database: Database,
+  jobId: number,
+  options: CommitOptions = {},
+): Promise<StartedCommit> {
+  requireWrite(ctx);
+  const found = await ownImport(ctx.db, ctx, jobId);
+  const phase = effectivePhase(found.phase, found.job_status);
+  if (phase !== "previewed") throw conflict("import_not_committable", { phase });
+  const toCreate = found.ready_rows + (options.registerDuplicatesAsProblems ? found.duplicate_rows : 0);
+  if (toCreate === 0) throw unprocessable("import_nothing_to_commit");
+  await ctx.db
+    .updateTable("student_import")
+    .set({ phase: "committing", register_duplicates: options.registerDuplicatesAsProblems === true })
+    .where("job_id", "=", jobId)
+    .execute();
+  await ctx.db
+    .updateTable("job")
+    .set({ status: "running", error: null, progress_done: 0, progress_total: toCreate, finished_at: null })
+    .where("id", "=", jobId)
+    .execute();
+  const finished = applyImport(ctx, database, found, options).then(
+    () => getImport(ctx, jobId, options.locale ?? "zh-CN"),
+    async (error: unknown) => {
+      await failJob(ctx, jobId, "previewed", error);
+      throw error;
+    },
+  );
+  return { jobId, finished };
+}
+
+export async function commitImport(
+  ctx: ServiceContext,
+  database: Database,
+  jobId: number,
+  options: CommitOptions = {},
+): Promise<ImportReport> {
+  const { finished } = await startCommit(ctx, database, jobId, options);
+  return finished;
+}
+
+// ---------------------------------------------------------------------------------------------
+// State, report and error file
+// ---------------------------------------------------------------------------------------------
+
+export interface ReportIssue {
+  row: number;
+  column: string;
+  code: string;
+  message: string;
+}
+
+export interface ReportDuplicate extends ReportIssue {
+  relatedRow: number | null;
+  relatedStudentId: number | null;
+}
+
+export interface ImportReport {
+  jobId: number;
+  phase: StudentImportPhase;
+  fileName: string | null;
+  fileSha256: string;
+  format: "csv" | "xlsx";
+  encoding: string | null;
+  progressDone: number;
+  progressTotal: number;
+  totalRows: number;
+  readyRows: number;
+  existingRows: number;
+  duplicateCount: number;
+  errorRows: number;
+  errorCount: number;
+  /** At most REPORT_LIMIT entries each; the error file lists all. */
+  duplicateRows: ReportDuplicate[];
+  errors: ReportIssue[];
+  truncated: boolean;
+  committed: boolean;
+  created: number;
+  problemRecords: number;
+  error: string | null;
+}
+
+const FIELD_BY_KEY = new Map(STUDENT_FIELDS.map((f) => [f.key, f]));
+
+function columnOf(field: string): string {
+  return FIELD_BY_KEY.get(field)?.header ?? field;
+}
+
+function issueMessage(code: string, params: Record<string, string | number>, locale: Locale): string {
+  return formatMessage(code, locale, params);
+}
+
+async function listIssues(db: Executor, jobId: number, kind: "error" | "duplicate", limit: number) {
+  return db
+    .selectFrom("student_import_issue")
+    .selectAll()
+    .where("job_id", "=", jobId)
+    .where("kind", "=", kind)
+    .orderBy("row_number")
+    .orderBy("seq")
+    .limit(limit)
+    .execute();
+}
+
+/** The state of one of the caller's imports, with its report. */
+export async function getImport(ctx: ServiceContext, jobId: number, locale: Locale): Promise<ImportReport> {
+  const found = await ownImport(ctx.db, ctx, jobId);
+  const errors = await listIssues(ctx.db, jobId, "error", REPORT_LIMIT);
+  const duplicates = await listIssues(ctx.db, jobId, "duplicate", REPORT_LIMIT);
+  const { n: errorCount } = await ctx.db
+    .selectFrom("student_import_issue")
+    .select((eb) => eb.fn.countAll<number>().as("n"))
+    .where("job_id", "=", jobId)
+    .where("kind", "=", "error")
+    .executeTakeFirstOrThrow();
+  const phase = effectivePhase(found.phase, found.job_status);
+  return {
+    jobId,
+    phase,
+    fileName: found.file_name,
+    fileSha256: found.file_sha256,
+    format: found.file_format,
+    encoding: found.file_encoding,
+    progressDone: found.progress_done,
+    progressTotal: found.progress_total,
+    totalRows: found.total_rows,
+    readyRows: found.ready_rows,
+    existingRows: found.existing_rows,
+    duplicateCount: found.duplicate_rows,
+    errorRows: found.error_rows,
+    errorCount: Number(errorCount),
+    duplicateRows: duplicates.map((d) => ({
+      row: d.row_number,
+      column: columnOf(d.field),
+      code: d.code,
+      message: issueMessage(d.code, d.params, locale),
+      relatedRow: d.related_row,
+      relatedStudentId: d.related_student_id,
+    })),
+    errors: errors.map((e) => ({
+      row: e.row_number,
+      column: columnOf(e.field),
+      code: e.code,
+      message: issueMessage(e.code, e.params, locale),
+    })),
+    truncated: Number(errorCount) > REPORT_LIMIT || found.duplicate_rows > REPORT_LIMIT,
+    committed: found.phase === "committed",
+    created: found.created_rows,
+    problemRecords: found.problem_rows,
+    error: found.job_status === "failed" ? found.error : null,
+  };
+}
+
+/** The caller's recent imports, newest first. */
+export async function listImports(ctx: ServiceContext, limit = 20) {
+  requireWrite(ctx);
+  const rows = await ctx.db
+    .selectFrom("student_import")
+    .innerJoin("job", "job.id", "student_import.job_id")
+    .select([
+      "student_import.job_id",
+      "student_import.phase",
+      "student_import.file_name",
+      "student_import.total_rows",
+      "student_import.created_rows",
+      "job.status",
+      "job.progress_done",
+      "job.progress_total",
+      "student_import.created_at",
+    ])
+    .where((eb) =>
+      ctx.actor.userId === null
+        ? eb("student_import.created_by", "is", null)
+        : eb("student_import.created_by", "=", ctx.actor.userId),
+    )
+    .orderBy("student_import.job_id", "desc")
+    .limit(limit)
+    .execute();
+  return rows.map((r) => ({ ...r, phase: effectivePhase(r.phase, r.status) }));
+}
+
+export const ISSUE_HEADERS = ["行号", "列", "问题"];
+
+/** Every error and suspected duplicate of an import, in Chinese, as XLSX or CSV. */
+export async function importIssuesFile(
+  ctx: ServiceContext,
+  jobId: number,
+  format: "csv" | "xlsx",
+): Promise<Buffer> {
+  await ownImport(ctx.db, ctx, jobId);
+  const issues = await ctx.db
+    .selectFrom("student_import_issue")
+    .selectAll()
+    .where("job_id", "=", jobId)
+    .orderBy("row_number")
+    .orderBy("seq")
+    .execute();
+  const rows = issues.map((i) => [
+    String(i.row_number),
+    columnOf(i.field),
+    issueMessage(i.code, i.params, "zh-CN"),
+  ]);
+  if (format === "csv") return writeCsv(ISSUE_HEADERS, rows);
+  return writeXlsx(
+    "错误报告",
+    [
+      { header: "行号", width: 10 },
+      { header: "列", width: 20 },
+      { header: "问题", width: 80 },
+    ],
+    rows,
+  );
+}
+
+/** Drops the staging tables of previews left uncommitted for too long. */
+export async function purgeStaleImports(db: Executor, olderThanHours = STALE_AFTER_HOURS): Promise<number> {
+  const stale = await db
+    .selectFrom("student_import")
+    .innerJoin("job", "job.id", "student_import.job_id")
+    .select("student_import.job_id")
+    .where("student_import.phase", "in", ["validating", "previewed", "failed", "committing"])
+    .where("job.status", "!=", "running")
+    .where("student_import.created_at", "<", sql<Date>`now() - make_interval(hours => ${olderThanHours})`)
+    .execute();
+  for (const { job_id } of stale) {
+    await dropStagingTable(db, job_id);
+    await db
+      .updateTable("student_import")
+      .set({ phase: "expired", updated_at: sql`now()` })
+      .where("job_id", "=", job_id)
+      .execute();
+  }
+  return stale.length;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Resuming through the jobs module
+// ---------------------------------------------------------------------------------------------
+
+const databases = new WeakMap<object, Database>();
+
+/**
+ * Lets /api/v1/jobs/:id/resume retry an interrupted commit (the staged rows are still there);
+ * an interrupted preview cannot be resumed, because the file is not kept.
+ */
+export function registerImportJobRunner(database: Database): void {
+  databases.set(database.db, database);
+  registerJobRunner(IMPORT_JOB_KIND, async (ctx, jobId) => {
+    const found = await ownImport(ctx.db, ctx, jobId);
+    const target = databases.get(ctx.db);
+    if (found.phase !== "committing" || !target) throw conflict("import_not_resumable");
+    await applyImport(ctx, target, found, {
+      registerDuplicatesAsProblems: found.register_duplicates === true,
+    });
+    return { phase: "committed" };
+  });
+}

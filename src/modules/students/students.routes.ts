@@ -1,0 +1,254 @@
+import { z } from "zod";
+import { contextOf } from "../../http/access-policy";
+import { pageQuerySchema, pageSchema } from "../../http/pagination";
+import type { AppServices } from "../../http/services";
+import { idParam, isoDate, type ZodApp } from "../../http/zod-app";
+// Registers the registry-change request types with the workflow engine.
+import "./students.workflow";
+import { listProblems, scanProblems } from "./students.problems";
+import { orderPromotion } from "./students.promotion";
+import * as schemas from "./students.schemas";
+import * as service from "./students.service";
+
+const tags = ["students"];
+
+export function registerStudentRoutes(app: ZodApp, services: AppServices): void {
+  app.get(
+    "/api/v1/students",
+    {
+      config: { access: { module: "students", action: "read" } },
+      schema: {
+        tags,
+        summary:
+          "Search students of my scope by school, grade, class, status, name or number (identity numbers masked)",
+        querystring: schemas.studentListQuery,
+        response: { 200: schemas.studentPage },
+      },
+    },
+    async (request) => {
+      const { page, pageSize, schoolId, ...filter } = request.query;
+      const result = await service.listStudents(
+        contextOf(services, request),
+        { ...filter, ...(schoolId ? { schoolIds: [schoolId] } : {}) },
+        { page, pageSize },
+      );
+      return {
+        ...result,
+        items: result.items.map((r) => ({
+          id: r.id,
+          studentNumber: r.student_number,
+          name: r.name,
+          sex: r.sex,
+          birthDate: r.birth_date,
+          identityNumber: r.identity_number,
+          stage: r.stage,
+          grade: r.grade,
+          className: r.class_name,
+          status: r.status,
+          schoolId: r.school_unit_id,
+          schoolName: r.school_name,
+        })),
+      };
+    },
+  );
+
+  app.post(
+    "/api/v1/students",
+    {
+      config: { access: { module: "students", action: "write" } },
+      schema: {
+        tags,
+        summary:
+          "Register a student (入学登记). The number is assigned by the rules; a suspected duplicate is registered on an L number and queued as a problem record",
+        body: schemas.registrationBody,
+        response: {
+          201: z.object({
+            id: z.number(),
+            studentNumber: z.string(),
+            problems: z.array(z.object({ kind: z.string(), relatedStudentId: z.number().nullable() })),
+          }),
+        },
+      },
+    },
+    async (request, reply) =>
+      reply.status(201).send(await service.registerStudent(contextOf(services, request), request.body)),
+  );
+
+  app.get(
+    "/api/v1/students/:id",
+    {
+      config: { access: { module: "students", action: "read", studentParam: "id" } },
+      schema: {
+        tags,
+        summary: "One student in full; the read is audited",
+        params: idParam,
+        response: { 200: schemas.studentDetail },
+      },
+    },
+    async (request) => {
+      const { student, schoolName, problems } = await service.getStudent(
+        contextOf(services, request),
+        request.params.id,
+      );
+      return schemas.toStudentDetail(student, schoolName, problems);
+    },
+  );
+
+  app.get(
+    "/api/v1/students/:id/history",
+    {
+      config: { access: { module: "students", action: "read", studentParam: "id" } },
+      schema: {
+        tags,
+        summary: "Every registry change (学籍异动) of a student",
+        params: idParam,
+        response: { 200: z.object({ items: z.array(schemas.studentEvent) }) },
+      },
+    },
+    async (request) => {
+      const events = await service.studentHistory(contextOf(services, request), request.params.id);
+      return {
+        items: events.map((e) => ({
+          id: e.id,
+          changeType: e.change_type,
+          effectiveOn: e.effective_on,
+          schoolId: e.school_unit_id,
+          schoolName: e.school_name,
+          before: e.before,
+          after: e.after,
+          requestId: e.request_id,
+          createdAt: new Date(e.created_at).toISOString(),
+        })),
+      };
+    },
+  );
+
+  app.get(
+    "/api/v1/students/:id/as-of",
+    {
+      config: { access: { module: "students", action: "read", studentParam: "id" } },
+      schema: {
+        tags,
+        summary: "The record's school, grade, class, status and key fields as they stood on a date",
+        params: idParam,
+        querystring: z.object({ date: isoDate }),
+        response: {
+          200: z.object({ registered: z.boolean(), record: z.record(z.string(), z.unknown()).nullable() }),
+        },
+      },
+    },
+    async (request) => {
+      const record = await service.recordOnDate(
+        contextOf(services, request),
+        request.params.id,
+        request.query.date,
+      );
+      return { registered: record !== null, record };
+    },
+  );
+
+  app.post(
+    "/api/v1/students/promotions",
+    {
+      config: { access: { module: "students", action: "approve" } },
+      schema: {
+        tags,
+        summary:
+          "Order the annual promotion (升级) of every student in school below a unit; final grades graduate when graduate=true. Runs as a job",
+        body: z.object({
+          unitId: z.number().int().positive(),
+          graduate: z.boolean(),
+          effectiveOn: isoDate.optional(),
+        }),
+        response: { 202: z.object({ jobId: z.number() }) },
+      },
+    },
+    async (request, reply) => {
+      const jobId = await orderPromotion(contextOf(services, request), request.body, { wait: false });
+      return reply.status(202).send({ jobId });
+    },
+  );
+
+  app.get(
+    "/api/v1/students/problems",
+    {
+      config: { access: { module: "students", action: "read" } },
+      schema: {
+        tags,
+        summary:
+          "The problem-record queue (问题学籍) of my scope: suspected duplicates, failed checks, missing fields",
+        querystring: pageQuerySchema.extend({
+          kind: z
+            .enum([
+              "duplicate_identity",
+              "duplicate_person",
+              "check_character",
+              "missing_required",
+              "temporary_number",
+            ])
+            .optional(),
+          status: z.enum(["open", "resolving", "resolved"]).optional(),
+          withinUnitId: z.coerce.number().int().positive().optional(),
+        }),
+        response: {
+          200: pageSchema(
+            z.object({
+              id: z.number(),
+              kind: z.string(),
+              status: z.string(),
+              detail: z.record(z.string(), z.unknown()),
+              relatedStudentId: z.number().nullable(),
+              studentId: z.number(),
+              studentNumber: z.string(),
+              name: z.string(),
+              identityNumber: z.string().nullable(),
+              schoolName: z.string(),
+              createdAt: z.string(),
+            }),
+          ),
+        },
+      },
+    },
+    async (request) => {
+      const { page, pageSize, ...filter } = request.query;
+      const result = await listProblems(contextOf(services, request), filter, { page, pageSize });
+      return {
+        ...result,
+        items: result.items.map((p) => ({
+          id: p.id,
+          kind: p.kind,
+          status: p.status,
+          detail: p.detail,
+          relatedStudentId: p.related_student_id,
+          studentId: p.student_id,
+          studentNumber: p.student_number,
+          name: p.name,
+          identityNumber: p.identity_number,
+          schoolName: p.school_name,
+          createdAt: new Date(p.created_at).toISOString(),
+        })),
+      };
+    },
+  );
+
+  app.post(
+    "/api/v1/students/problems/scan",
+    {
+      config: { access: { module: "students", action: "write" } },
+      schema: {
+        tags,
+        summary: "Scan the records below a unit for problems and queue those not yet queued",
+        body: z.object({ unitId: z.number().int().positive() }),
+        response: {
+          200: z.object({
+            duplicate_identity: z.number(),
+            duplicate_person: z.number(),
+            check_character: z.number(),
+            missing_required: z.number(),
+          }),
+        },
+      },
+    },
+    async (request) => scanProblems(contextOf(services, request), request.body.unitId),
+  );
+}

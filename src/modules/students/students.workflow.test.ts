@@ -1,0 +1,239 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  type Client,
+  createTestNode,
+  createUser,
+  openTestSchool,
+  signIn,
+  type TestNode,
+} from "../../../test/support/app";
+import { sampleStudent } from "../../../test/support/students";
+import { registerStudent } from "./students.service";
+
+let node: TestNode;
+let clerkA: Client;
+let reviewerA: Client;
+let clerkB: Client;
+let reviewerB: Client;
+let county: Client;
+let schoolA: number;
+let schoolB: number;
+const A = "2133105101";
+const B = "2133105102";
+
+async function student(id: number) {
+  return node.services.db.selectFrom("student").selectAll().where("id", "=", id).executeTakeFirstOrThrow();
+}
+
+/** Submits a request and has every step approved by whoever holds it, in order. */
+async function submitAndApprove(
+  submitter: Client,
+  type: string,
+  payload: Record<string, unknown>,
+  approvers: Client[],
+) {
+  const submitted = await submitter.send("POST", "/api/v1/workflow/requests", { type, payload });
+  expect(submitted.statusCode, submitted.body).toBe(201);
+  let { id, version } = submitted.json();
+  for (const approver of approvers) {
+    const decided = await approver.send("POST", `/api/v1/workflow/requests/${id}/approve`, {
+      expectedVersion: version,
+    });
+    expect(decided.statusCode, decided.body).toBe(200);
+    version = decided.json().version;
+  }
+  const final = (await submitter.get(`/api/v1/workflow/requests/${id}`)).json();
+  return { id, status: final.status ?? final.request?.status };
+}
+
+beforeAll(async () => {
+  node = await createTestNode();
+  schoolA = await openTestSchool(node, { schoolCode: A, divisionCode: "330102" });
+  schoolB = await openTestSchool(node, { schoolCode: B, divisionCode: "330102" });
+  await createUser(node, { username: "clerk_a", unitCode: A, roles: ["data_clerk"] });
+  await createUser(node, { username: "reviewer_a", unitCode: A, roles: ["reviewer"] });
+  await createUser(node, { username: "clerk_b", unitCode: B, roles: ["data_clerk"] });
+  await createUser(node, { username: "reviewer_b", unitCode: B, roles: ["reviewer"] });
+  await createUser(node, { username: "county_reviewer", unitCode: "330102-EDU", roles: ["reviewer"] });
+  clerkA = await signIn(node, "clerk_a");
+  reviewerA = await signIn(node, "reviewer_a");
+  clerkB = await signIn(node, "clerk_b");
+  reviewerB = await signIn(node, "reviewer_b");
+  county = await signIn(node, "county_reviewer");
+});
+afterAll(() => node.close());
+
+describe("registry changes through approval", () => {
+  it("suspends after school approval and county registration, refuses a transfer meanwhile, then resumes", async () => {
+    const { id } = await registerStudent(node.system, {
+      ...sampleStudent("20150707", { sequence: 401 }),
+      schoolCode: A,
+    });
+    const suspended = await submitAndApprove(
+      clerkA,
+      "student_suspension",
+      { studentId: id, schoolId: schoolA, reason: "因病休学", from: "2026-09-01", until: "2027-08-31" },
+      [reviewerA, county],
+    );
+    expect(suspended.status).toBe("approved");
+    expect(await student(id)).toMatchObject({ status: "02", suspended_since: "2026-09-01" });
+    const s = await student(id);
+    const transfer = await clerkB.send("POST", "/api/v1/workflow/requests", {
+      type: "student_transfer",
+      payload: {
+        studentNumber: s.student_number,
+        name: s.name,
+        fromSchoolId: schoolA,
+        toSchoolId: schoolB,
+        reason: "随父母迁居",
+      },
+    });
+    expect(transfer.statusCode).toBe(409);
+    expect(transfer.json().code).toBe("transfer_while_suspended");
+    const tooLong = await clerkA.send("POST", "/api/v1/workflow/requests", {
+      type: "student_resumption",
+      payload: { studentId: id, schoolId: schoolB },
+    });
+    expect(tooLong.statusCode).toBe(422);
+    const resumed = await submitAndApprove(
+      clerkA,
+      "student_resumption",
+      { studentId: id, schoolId: schoolA, reason: "病愈" },
+      [reviewerA],
+    );
+    expect(resumed.status).toBe("approved");
+    expect(await student(id)).toMatchObject({ status: "01", suspended_since: null });
+  });
+
+  it("transfers within a county: receiving school, sending school, county; grade unchanged, history kept", async () => {
+    const { id } = await registerStudent(node.system, {
+      ...sampleStudent("20150808", { sequence: 403 }),
+      grade: "P4",
+      schoolCode: A,
+    });
+    const s = await student(id);
+    const transferred = await submitAndApprove(
+      clerkB,
+      "student_transfer",
+      {
+        studentNumber: s.student_number,
+        name: s.name,
+        fromSchoolId: schoolA,
+        toSchoolId: schoolB,
+        className: "四年级1班",
+        reason: "随父母迁居",
+      },
+      [reviewerB, reviewerA, county],
+    );
+    expect(transferred.status).toBe("approved");
+    expect(await student(id)).toMatchObject({
+      school_unit_id: schoolB,
+      grade: "P4",
+      class_name: "四年级1班",
+      student_number: s.student_number,
+    });
+    const history = (await county.get(`/api/v1/students/${id}/history`)).json().items;
+    expect(history.map((e: { changeType: string }) => e.changeType)).toEqual(["11", "13"]);
+    const asOf = (await county.get(`/api/v1/students/${id}/as-of?date=2000-01-02`)).json();
+    expect(asOf.registered).toBe(false);
+    const wrongName = await clerkB.send("POST", "/api/v1/workflow/requests", {
+      type: "student_transfer",
+      payload: {
+        studentNumber: s.student_number,
+        name: "别人",
+        fromSchoolId: schoolB,
+        toSchoolId: schoolA,
+        reason: "x",
+      },
+    });
+    expect(wrongName.statusCode).toBe(422);
+  });
+
+  it("changes a key field only after school review and county approval, recording before and after", async () => {
+    const { id } = await registerStudent(node.system, {
+      ...sampleStudent("20150909", { sequence: 405 }),
+      schoolCode: A,
+    });
+    const pending = await clerkA.send("POST", "/api/v1/workflow/requests", {
+      type: "student_key_change",
+      payload: { studentId: id, schoolId: schoolA, changes: { name: "张改名" }, reason: "户籍更名" },
+    });
+    expect(pending.statusCode).toBe(201);
+    expect((await student(id)).name).toBe("张小明");
+    const { id: requestId } = pending.json();
+    await reviewerA.send("POST", `/api/v1/workflow/requests/${requestId}/approve`, { expectedVersion: 1 });
+    const request = (await county.get(`/api/v1/workflow/requests/${requestId}`)).json();
+    const version = request.version ?? request.request?.version;
+    expect(
+      (
+        await county.send("POST", `/api/v1/workflow/requests/${requestId}/approve`, {
+          expectedVersion: version,
+        })
+      ).statusCode,
+    ).toBe(200);
+    expect((await student(id)).name).toBe("张改名");
+    const event = await node.services.db
+      .selectFrom("student_event")
+      .selectAll()
+      .where("student_id", "=", id)
+      .where("change_type", "=", "34")
+      .executeTakeFirstOrThrow();
+    expect(event).toMatchObject({
+      before: { name: "张小明" },
+      after: { name: "张改名" },
+      request_id: requestId,
+    });
+  });
+
+  it("graduates only students in school in a graduating grade", async () => {
+    const { id } = await registerStudent(node.system, {
+      ...sampleStudent("20151010", { sequence: 407 }),
+      grade: "P3",
+      schoolCode: A,
+    });
+    const early = await clerkA.send("POST", "/api/v1/workflow/requests", {
+      type: "student_graduation",
+      payload: { studentId: id, schoolId: schoolA },
+    });
+    expect(early.statusCode).toBe(409);
+    expect(early.json().code).toBe("not_graduating_grade");
+  });
+
+  it("resolves a suspected duplicate by deleting it after approval", async () => {
+    const first = await registerStudent(node.system, {
+      ...sampleStudent("20151111", { sequence: 409 }),
+      schoolCode: A,
+    });
+    const second = await registerStudent(node.system, {
+      ...sampleStudent("20151111", { sequence: 409 }),
+      schoolCode: A,
+    });
+    expect(second.problems).toHaveLength(1);
+    const problem = await node.services.db
+      .selectFrom("student_problem")
+      .select("id")
+      .where("student_id", "=", second.id)
+      .executeTakeFirstOrThrow();
+    const resolved = await submitAndApprove(
+      clerkA,
+      "student_problem_resolution",
+      {
+        problemId: problem.id,
+        studentId: second.id,
+        schoolId: schoolA,
+        resolution: "deletion",
+        note: "重复登记",
+      },
+      [reviewerA, county],
+    );
+    expect(resolved.status).toBe("approved");
+    expect(
+      await node.services.db
+        .selectFrom("student")
+        .select("id")
+        .where("id", "=", second.id)
+        .executeTakeFirst(),
+    ).toBeUndefined();
+    expect((await student(first.id)).status).toBe("01");
+  });
+});

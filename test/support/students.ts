@@ -1,0 +1,47 @@
+/** Student records for tests: valid by default, with a real identity number for a birth date. */
+import { computeIdentityCheckCharacter } from "../../src/platform/identifiers/identity-number";
+
+/** A valid resident identity number for an address code, birth date (YYYYMMDD) and sequence. */
+export function identityNumber(birthDate: string, sequence = 101, address = "330102"): string {
+  const first17 = `${address}${birthDate}${String(sequence).padStart(3, "0")}`;
+  return first17 + computeIdentityCheckCharacter(first17);
+}
+
+/** A complete registration (template keys) for a primary pupil born on the date. */
+export function sampleStudent(
+  birthDate: string,
+  overrides: Record<string, unknown> = {},
+): Record<string, unknown> {
+  const sequence = Number(overrides.sequence ?? 101);
+  const { sequence: _ignored, ...rest } = overrides;
+  return {
+    name: "张小明",
+    sex: sequence % 2 === 1 ? "1" : "2",
+    birthDate,
+    birthplace: "330102001001",
+    nativePlace: "330102",
+    ethnicity: "01",
+    nationality: "CHN",
+    idDocumentType: "1",
+    identityNumber: identityNumber(birthDate, sequence),
+    overseasStatus: "00",
+    healthStatus: "10",
+    householdLocation: "330102",
+    householdType: "2",
+    grade: "P3",
+    className: "三年级2班",
+    enrolmentMonth: "202309",
+    enrolmentMode: "11",
+    attendanceMode: "1",
+    currentAddress: "杭州市上城区解放路1号",
+    mailingAddress: "杭州市上城区解放路1号",
+    homeAddress: "杭州市上城区解放路1号",
+    phone: "13900001111",
+    isOnlyChild: "是",
+    hadPreschool: "是",
+    guardian1Name: "张大明",
+    guardian1Relation: "51",
+    guardian1Phone: "13900001111",
+    ...rest,
+  };
+}
