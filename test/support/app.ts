@@ -2,6 +2,10 @@
  * A real app on a fresh test database, with helpers to create users and sign in over HTTP
  * (app.inject: the whole Fastify pipeline, no socket). Test factories, not production code.
  */
+import { randomBytes } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import type { LightMyRequestResponse } from "fastify";
 import { buildApp } from "../../src/app";
 import { createServices, systemContext } from "../../src/bootstrap";
@@ -27,7 +31,16 @@ export interface TestNode {
 
 export async function createTestNode(): Promise<TestNode> {
   const database = await createTestDatabase();
-  const services = await createServices({ ...loadConfig(), webDistDir: "/nonexistent" }, database);
+  // Keys and archive files of a test node live in a temporary folder, never under data/.
+  const runtime = await mkdtemp(path.join(tmpdir(), "edumis-test-node-"));
+  const config = {
+    ...loadConfig(),
+    webDistDir: "/nonexistent",
+    signingKey: randomBytes(32).toString("base64"),
+    signingKeyFile: path.join(runtime, "signing-master.key"),
+    archiveDir: path.join(runtime, "archive"),
+  };
+  const services = await createServices(config, database);
   const app = await buildApp(services);
   const system = await systemContext(services);
   return {
@@ -38,6 +51,7 @@ export async function createTestNode(): Promise<TestNode> {
     async close() {
       await app.close();
       await database.close();
+      await rm(runtime, { recursive: true, force: true });
     },
   };
 }

@@ -5,6 +5,8 @@ import type { AppServices } from "../../http/services";
 import { idParam, isoDate, type ZodApp } from "../../http/zod-app";
 // Registers the registry-change request types with the workflow engine.
 import "./students.workflow";
+import { withSigning } from "../../platform/signing/signing.context";
+import { issueRegistryCard, renderRegistryCard } from "./students.card";
 import { listProblems, scanProblems } from "./students.problems";
 import { orderPromotion } from "./students.promotion";
 import * as schemas from "./students.schemas";
@@ -250,5 +252,42 @@ export function registerStudentRoutes(app: ZodApp, services: AppServices): void 
       },
     },
     async (request) => scanProblems(contextOf(services, request), request.body.unitId),
+  );
+
+  app.get(
+    "/api/v1/students/:id/card.pdf",
+    {
+      config: { access: { module: "students", action: "read", studentParam: "id" } },
+      schema: {
+        tags,
+        summary: "The printable registry card (学籍卡) as PDF; the read is audited",
+        params: idParam,
+      },
+    },
+    async (request, reply) => {
+      const pdf = await renderRegistryCard(contextOf(services, request), request.params.id);
+      return reply
+        .type("application/pdf")
+        .header("content-disposition", `inline; filename*=UTF-8''${encodeURIComponent("学籍卡.pdf")}`)
+        .send(pdf);
+    },
+  );
+
+  app.post(
+    "/api/v1/students/:id/card",
+    {
+      config: { access: { module: "students", action: "write", studentParam: "id" } },
+      schema: {
+        tags,
+        summary:
+          "Issue a registry card: the PDF is archived, signed with the school's seal, and linked to the student",
+        params: idParam,
+        response: { 201: z.object({ id: z.number(), hash: z.string(), byteSize: z.number() }) },
+      },
+    },
+    async (request, reply) => {
+      const ctx = withSigning(contextOf(services, request), services.config);
+      return reply.status(201).send(await issueRegistryCard(ctx, request.params.id));
+    },
   );
 }

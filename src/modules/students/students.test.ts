@@ -155,3 +155,25 @@ describe("reading", () => {
     expect(now.record).toMatchObject({ grade: "P3", status: "01" });
   });
 });
+
+describe("registry card", () => {
+  it("prints a Chinese PDF card and issues it into the archive signed by the school's seal", async () => {
+    const { items } = (await schoolClerk.get(`/api/v1/students?q=G${identityNumber("20150301")}`)).json();
+    const id = items[0].id;
+    const pdf = await schoolClerk.get(`/api/v1/students/${id}/card.pdf`);
+    expect(pdf.statusCode).toBe(200);
+    expect(pdf.headers["content-type"]).toBe("application/pdf");
+    expect(pdf.rawPayload.subarray(0, 5).toString()).toBe("%PDF-");
+    // The font is embedded as a subset: a card stays small however large the CJK font is.
+    expect(pdf.rawPayload.length).toBeLessThan(200_000);
+    const issued = await schoolClerk.send("POST", `/api/v1/students/${id}/card`);
+    expect(issued.statusCode).toBe(201);
+    const archived = (
+      await schoolClerk.get(`/api/v1/archive/items?subjectType=student&subjectId=${id}`)
+    ).json();
+    const card = archived.items.find((i: { kind: string }) => i.kind === "registry_card");
+    expect(card).toBeDefined();
+    const verification = (await schoolClerk.get(`/api/v1/archive/items/${card.id}/verification`)).json();
+    expect(verification.ok ?? verification.valid).toBe(true);
+  });
+});
