@@ -17,20 +17,20 @@ import {
 } from "fastify-type-provider-zod";
 import { registerAccessPolicy } from "./http/access-policy";
 import { registerHealthRoutes } from "./http/health.routes";
-import { registerProblemHandlers, sendProblem } from "./http/problem";
+import { registerProblemHandlers } from "./http/problem";
 import type { AppServices } from "./http/services";
 import type { ZodApp } from "./http/zod-app";
+import { registerStudentImportRoutes } from "./modules/students/students.import.routes";
+import { registerStudentRoutes } from "./modules/students/students.routes";
 import { registerAccessRoutes } from "./platform/access/access.routes";
 import { registerResponsibleRoutes } from "./platform/access/responsible.routes";
 import { registerAuditRoutes } from "./platform/audit/audit.routes";
 import { registerCodeRoutes } from "./platform/codes/codes.routes";
-import { registerOrgImportRoutes } from "./platform/orgs/orgs.import.routes";
 import { registerJobRoutes } from "./platform/jobs/jobs.routes";
+import { registerOrgImportRoutes } from "./platform/orgs/orgs.import.routes";
 import { registerOrgRoutes } from "./platform/orgs/orgs.routes";
 import { registerSigningRoutes } from "./platform/signing/signing.routes";
 import { registerWorkflowRoutes } from "./platform/workflow/workflow.routes";
-import { registerStudentRoutes } from "./modules/students/students.routes";
-import { registerStudentImportRoutes } from "./modules/students/students.import.routes";
 
 /** Each module registers its own routes; this list is the whole API. */
 const modules: ((app: ZodApp, services: AppServices) => void)[] = [
@@ -62,7 +62,12 @@ export async function buildApp(services: AppServices, options: BuildOptions = {}
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
-  registerProblemHandlers(app);
+  const hasConsole = existsSync(services.config.webDistDir);
+  // The console is a single-page app: unknown non-API paths get its index page.
+  registerProblemHandlers(
+    app,
+    hasConsole ? { spaFallback: (_request, reply) => reply.sendFile("index.html") } : {},
+  );
 
   await app.register(fastifyCookie);
   await app.register(fastifyMultipart, {
@@ -97,16 +102,8 @@ export async function buildApp(services: AppServices, options: BuildOptions = {}
   });
   for (const register of modules) register(app, services);
 
-  if (existsSync(services.config.webDistDir)) {
+  if (hasConsole) {
     await app.register(fastifyStatic, { root: services.config.webDistDir, prefix: "/", wildcard: false });
-    // The console is a single-page app: unknown non-API paths get its index page.
-    app.setNotFoundHandler((request, reply) => {
-      if (request.method === "GET" && !request.url.startsWith("/api/")) return reply.sendFile("index.html");
-      return sendProblem(request, reply, 404, "route_not_found", {
-        method: request.method,
-        url: request.url.split("?")[0]!,
-      });
-    });
   }
   await app.ready();
   return app;

@@ -89,7 +89,14 @@ function zodFieldErrors(
   });
 }
 
-export function registerProblemHandlers(app: FastifyInstance): void {
+export interface ProblemHandlerOptions {
+  /** Serves the console's index page for unknown non-API GETs (single-page app routes). */
+  spaFallback?:
+    | ((request: FastifyRequest, reply: FastifyReply) => FastifyReply | Promise<FastifyReply>)
+    | undefined;
+}
+
+export function registerProblemHandlers(app: FastifyInstance, options: ProblemHandlerOptions = {}): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (error instanceof AppError) {
       return sendProblem(request, reply, error.status, error.code, error.params, error.fieldErrors);
@@ -123,10 +130,13 @@ export function registerProblemHandlers(app: FastifyInstance): void {
     request.log.error({ err: error }, "unhandled error");
     return sendProblem(request, reply, 500, "internal");
   });
-  app.setNotFoundHandler((request, reply) =>
-    sendProblem(request, reply, 404, "route_not_found", {
+  app.setNotFoundHandler((request, reply) => {
+    if (options.spaFallback && request.method === "GET" && !request.url.startsWith("/api/")) {
+      return options.spaFallback(request, reply);
+    }
+    return sendProblem(request, reply, 404, "route_not_found", {
       method: request.method,
       url: request.url.split("?")[0]!,
-    }),
-  );
+    });
+  });
 }

@@ -188,7 +188,8 @@ describe("the web console", () => {
     await journey(browser, node.baseUrl, "f-language", async ({ page, errors }) => {
       await signIn(page, "sc_admin", node.demoPassword);
       await page.getByRole("heading", { level: 1 }).waitFor();
-      expect(await menuLabels(page)).toContain("用户管理");
+      // The menu is built once the user's permissions have loaded: wait for it, not for the page.
+      await expect.poll(() => menuLabels(page)).toContain("用户管理");
       await page.getByText("English", { exact: true }).click();
       await expect.poll(() => menuLabels(page)).toContain("Users");
       const labels = await menuLabels(page);
@@ -198,7 +199,7 @@ describe("the web console", () => {
       expect(labels).not.toContain("用户管理");
       await page.reload();
       await expect.poll(() => menuLabels(page)).toContain("Users");
-      await screenshot(page, "dashboard-en");
+      await page.getByText("Open schools by school type").waitFor();
       expect(errors).toEqual([]);
     });
   });
@@ -236,6 +237,7 @@ describe("the web console", () => {
       const county = await unitId("330102");
       const school = await unitId("2133000201");
       const pages: [string, string, string][] = [
+        ["dashboard-en", `/units/${county}`, "上城区"],
         ["org-en", `/units/${county}/org`, "Browse units"],
         ["school-detail-en", `/units/${school}/detail`, "杭州市上城区实验小学"],
         ["open-school-en", `/units/${county}/schools/new`, "Open a school"],

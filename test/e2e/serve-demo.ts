@@ -13,4 +13,3 @@ import { startNode } from "./support/node";
 if (!existsSync(TEMPLATE_FILE)) await setup();
 const node = await startNode(await createTestDatabase(), Number(process.env.PORT ?? 8080));
 console.log(`edumis demo node on ${node.baseUrl} (every demo account's password: ${node.demoPassword})`);
-if (!node.appServesConsole) console.log("note: the console is served by the harness (see support/node.ts)");

@@ -121,7 +121,12 @@ export function UnitLayout() {
           title={
             <ResultHeading text={t("unitBar.notFoundTitle")}>{t("unitBar.notFoundTitle")}</ResultHeading>
           }
-          subTitle={isProblem(error) ? error.detail : t("unitBar.notFoundHint")}
+          subTitle={
+            // The API's words when they add something; otherwise how to find the unit.
+            isProblem(error) && error.detail !== t("unitBar.notFoundTitle")
+              ? error.detail
+              : t("unitBar.notFoundHint")
+          }
           extra={home}
         />
       </div>

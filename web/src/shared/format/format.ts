@@ -35,9 +35,9 @@ export function formatYuan(fen: number): string {
   return `${sign}¥${grouping.format(yuan)}.${cents}`;
 }
 
-/** A list total; the API stops counting at 10,000 and says so. */
+/** A list total; the API stops counting at 10,000 and says so: "10000+". */
 export function formatTotal(total: number, isLowerBound: boolean): string {
-  return isLowerBound ? `${formatCount(total)}+` : formatCount(total);
+  return isLowerBound ? `${total}+` : formatCount(total);
 }
 
 /** A DatePicker value as the API's "YYYY-MM-DD", or undefined when left empty. */

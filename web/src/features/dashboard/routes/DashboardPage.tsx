@@ -28,24 +28,19 @@ import {
 } from "../api/dashboard";
 import { SchoolTypeChart } from "../components/SchoolTypeChart";
 
-function Figure({
-  title,
-  count,
-  loading,
-  icon,
-  link,
-  testId,
-}: {
+interface FigureProps {
   title: string;
   count: Count | undefined;
   loading: boolean;
   icon: ReactNode;
   link?: string;
   testId: string;
-}) {
+}
+
+function Figure({ title, count, loading, icon, link, testId }: FigureProps) {
   const value = count ? formatTotal(count.total, count.isLowerBound) : "—";
   return (
-    <Card size="small" data-testid={testId}>
+    <Card size="small" data-testid={testId} style={{ height: "100%" }}>
       <Statistic
         title={link ? <Link to={link}>{title}</Link> : title}
         value={value}
@@ -102,6 +97,70 @@ export function DashboardPage() {
   const approvals = usePendingApprovals(can("workflow:approve"));
   const isSchool = unit.kind === "school";
 
+  // Figures the user may see; students and approvals appear only once the API offers them.
+  const figures: FigureProps[] = [];
+  if (!isSchool) {
+    figures.push({
+      testId: "figure-children",
+      title: t("dashboard.children"),
+      count: children.data,
+      loading: children.isPending,
+      icon: <ApartmentOutlined />,
+      link: `/units/${unit.id}/org`,
+    });
+  }
+  figures.push(
+    {
+      testId: "figure-active",
+      title: t("dashboard.activeSchools"),
+      count: statuses.counts.active,
+      loading: statuses.isPending,
+      icon: <BankOutlined />,
+    },
+    {
+      testId: "figure-closed",
+      title: t("dashboard.closedSchools"),
+      count: statuses.counts.closed,
+      loading: statuses.isPending,
+      icon: <BankOutlined />,
+    },
+    {
+      testId: "figure-merged",
+      title: t("dashboard.mergedSchools"),
+      count: statuses.counts.merged,
+      loading: statuses.isPending,
+      icon: <BankOutlined />,
+    },
+  );
+  if (can("access:read")) {
+    figures.push({
+      testId: "figure-users",
+      title: t("dashboard.users"),
+      count: users.data,
+      loading: users.isPending,
+      icon: <TeamOutlined />,
+      link: `/units/${unit.id}/users`,
+    });
+  }
+  if (students.data) {
+    figures.push({
+      testId: "figure-students",
+      title: t("dashboard.students"),
+      count: students.data,
+      loading: false,
+      icon: <ReadOutlined />,
+    });
+  }
+  if (approvals.data) {
+    figures.push({
+      testId: "figure-approvals",
+      title: t("dashboard.pendingApprovals"),
+      count: approvals.data,
+      loading: false,
+      icon: <AuditOutlined />,
+    });
+  }
+
   return (
     <>
       <PageTitle
@@ -116,84 +175,12 @@ export function DashboardPage() {
       <ProblemAlert error={children.error ?? statuses.error ?? byType.error} />
       {isSchool ? <SchoolSummary /> : null}
       <Row gutter={[16, 16]} style={{ marginBottom: 16 }}>
-        {isSchool ? null : (
-          <Col xs={12} lg={4}>
-            <Figure
-              testId="figure-children"
-              title={t("dashboard.children")}
-              count={children.data}
-              loading={children.isPending}
-              icon={<ApartmentOutlined />}
-              link={`/units/${unit.id}/org`}
-            />
+        {figures.map((figure) => (
+          <Col key={figure.testId} flex="1 1 120px">
+            <Figure {...figure} />
           </Col>
-        )}
-        <Col xs={12} lg={isSchool ? 6 : 5}>
-          <Figure
-            testId="figure-active"
-            title={t("dashboard.activeSchools")}
-            count={statuses.counts.active}
-            loading={statuses.isPending}
-            icon={<BankOutlined />}
-          />
-        </Col>
-        <Col xs={12} lg={isSchool ? 6 : 5}>
-          <Figure
-            testId="figure-closed"
-            title={t("dashboard.closedSchools")}
-            count={statuses.counts.closed}
-            loading={statuses.isPending}
-            icon={<BankOutlined />}
-          />
-        </Col>
-        <Col xs={12} lg={isSchool ? 6 : 5}>
-          <Figure
-            testId="figure-merged"
-            title={t("dashboard.mergedSchools")}
-            count={statuses.counts.merged}
-            loading={statuses.isPending}
-            icon={<BankOutlined />}
-          />
-        </Col>
-        {can("access:read") ? (
-          <Col xs={12} lg={isSchool ? 6 : 5}>
-            <Figure
-              testId="figure-users"
-              title={t("dashboard.users")}
-              count={users.data}
-              loading={users.isPending}
-              icon={<TeamOutlined />}
-              link={`/units/${unit.id}/users`}
-            />
-          </Col>
-        ) : null}
+        ))}
       </Row>
-      {students.data || approvals.data ? (
-        <Row gutter={[16, 16]} style={{ marginBottom: 16 }}>
-          {students.data ? (
-            <Col xs={12} lg={6}>
-              <Figure
-                testId="figure-students"
-                title={t("dashboard.students")}
-                count={students.data}
-                loading={false}
-                icon={<ReadOutlined />}
-              />
-            </Col>
-          ) : null}
-          {approvals.data ? (
-            <Col xs={12} lg={6}>
-              <Figure
-                testId="figure-approvals"
-                title={t("dashboard.pendingApprovals")}
-                count={approvals.data}
-                loading={false}
-                icon={<AuditOutlined />}
-              />
-            </Col>
-          ) : null}
-        </Row>
-      ) : null}
       <Row gutter={[16, 16]}>
         <Col xs={24} xl={can("responsible:read") ? 15 : 24}>
           <Card title={t("dashboard.byType")} size="small">
