@@ -21,6 +21,7 @@ import { registerProblemHandlers } from "./http/problem";
 import type { AppServices } from "./http/services";
 import type { ZodApp } from "./http/zod-app";
 import { registerStudentImportRoutes } from "./modules/students/students.import.routes";
+import { registerDashboardRoutes } from "./modules/dashboard/dashboard.routes";
 import { registerStudentRoutes } from "./modules/students/students.routes";
 import { registerAccessRoutes } from "./platform/access/access.routes";
 import { registerResponsibleRoutes } from "./platform/access/responsible.routes";
@@ -46,6 +47,7 @@ const modules: ((app: ZodApp, services: AppServices) => void)[] = [
   registerStudentRoutes,
   registerStudentImportRoutes,
   registerJobRoutes,
+  registerDashboardRoutes,
 ];
 
 export interface BuildOptions {

@@ -64,3 +64,38 @@ describe("demo data", () => {
     expect(await visibleSchools("school_clerk")).toEqual([demo.schools[2]!.schoolCode]);
   });
 });
+
+describe("unit home-page figures", () => {
+  it("counts the subtree and hides figures of modules the caller may not read", async () => {
+    const county = await node.services.db
+      .selectFrom("org_unit")
+      .select("id")
+      .where("code", "=", "330102")
+      .executeTakeFirstOrThrow();
+    const admin = await signIn(node, "sc_admin", password);
+    const stats = (await admin.get(`/api/v1/units/${county.id}/stats`)).json();
+    expect(stats).toMatchObject({
+      schoolsByStatus: { active: 9 },
+      schoolsByType: { "11": 2, "21": 3, "31": 2, "34": 1, "36": 1 },
+    });
+    expect(stats.users).toBeGreaterThanOrEqual(2);
+    // sc_admin is also a reviewer, who reads students: an empty count, not a hidden one.
+    expect(stats.studentsByStatus).toEqual({});
+    const clerk = await signIn(node, "sc_clerk", password);
+    expect((await clerk.get(`/api/v1/units/${county.id}/stats`)).json()).toMatchObject({
+      studentsByStatus: {},
+      openProblems: 0,
+      users: null,
+    });
+    const province = await node.services.db
+      .selectFrom("org_unit")
+      .select("id")
+      .where("code", "=", "330000")
+      .executeTakeFirstOrThrow();
+    const finance = await signIn(node, "zj_finance", password);
+    const financeStats = (await finance.get(`/api/v1/units/${province.id}/stats`)).json();
+    expect(financeStats.studentsByStatus).toBeNull();
+    expect(financeStats.schoolsByStatus.active).toBe(39);
+    expect((await admin.get(`/api/v1/units/${province.id}/stats`)).statusCode).toBe(404);
+  });
+});
