@@ -142,3 +142,25 @@ export function findUnitForActor(db: Executor, unitId: number) {
     .where("id", "=", unitId)
     .executeTakeFirstOrThrow();
 }
+
+/** Ends every open session of a user (except one, e.g. the caller's own); returns how many. */
+export async function revokeSessions(db: Executor, userId: number, except?: string): Promise<number> {
+  let query = db
+    .updateTable("user_session")
+    .set({ revoked_at: new Date() })
+    .where("user_id", "=", userId)
+    .where("revoked_at", "is", null);
+  if (except) query = query.where("id", "!=", except);
+  const result = await query.executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
+/** Revokes every live API token of a user. */
+export async function revokeApiTokens(db: Executor, userId: number): Promise<void> {
+  await db
+    .updateTable("api_token")
+    .set({ revoked_at: new Date() })
+    .where("user_id", "=", userId)
+    .where("revoked_at", "is", null)
+    .execute();
+}

@@ -311,13 +311,7 @@ export async function changePassword(
       .where("id", "=", user.id)
       .execute();
     // Other sessions of the account end: whoever knew the old password is signed out.
-    await trx
-      .updateTable("user_session")
-      .set({ revoked_at: new Date() })
-      .where("user_id", "=", user.id)
-      .where("id", "!=", actor.sessionId ?? "")
-      .where("revoked_at", "is", null)
-      .execute();
+    await repo.revokeSessions(trx, user.id, actor.sessionId);
     await recordAudit(trx, {
       actor,
       ip,

@@ -224,18 +224,8 @@ export async function updateUser(
     await inTransaction(ctx.db, async (trx) => {
       await trx.updateTable("app_user").set(values).where("id", "=", id).execute();
       if (update.status === "disabled") {
-        await trx
-          .updateTable("user_session")
-          .set({ revoked_at: new Date() })
-          .where("user_id", "=", id)
-          .where("revoked_at", "is", null)
-          .execute();
-        await trx
-          .updateTable("api_token")
-          .set({ revoked_at: new Date() })
-          .where("user_id", "=", id)
-          .where("revoked_at", "is", null)
-          .execute();
+        await repo.revokeSessions(trx, id);
+        await repo.revokeApiTokens(trx, id);
       }
       await recordAudit(trx, {
         actor: ctx.actor,
@@ -309,12 +299,7 @@ export async function resetPassword(ctx: ServiceContext, id: number): Promise<{ 
       })
       .where("id", "=", id)
       .execute();
-    await trx
-      .updateTable("user_session")
-      .set({ revoked_at: new Date() })
-      .where("user_id", "=", id)
-      .where("revoked_at", "is", null)
-      .execute();
+    await repo.revokeSessions(trx, id);
     await recordAudit(trx, {
       actor: ctx.actor,
       ip: ctx.ip,
