@@ -12,6 +12,11 @@ import { prepareDatabase } from "./db/prepare";
 import { seedDemo } from "./demo/seed-demo";
 import type { AppServices } from "./http/services";
 import { orderPromotion } from "./modules/students/students.promotion";
+import {
+  addSyntheticOptions,
+  runSynthetic,
+  type SyntheticCliOptions,
+} from "./modules/synthetic/synthetic.cli";
 import { verifyAuditChain } from "./platform/audit/audit.service";
 import { failInterruptedJobs, getJob } from "./platform/jobs/jobs.service";
 import { exportSchools, importSchools } from "./platform/orgs/orgs.import";
@@ -62,7 +67,9 @@ async function serve(options: { demo: boolean; migrate: boolean }): Promise<void
     );
   if (options.demo) {
     const demo = await seedDemo(services);
-    console.log(`demo data: ${demo.schoolsCreated} schools and ${demo.usersCreated} accounts added`);
+    console.log(
+      `demo data: ${demo.schoolsCreated} schools, ${demo.usersCreated} accounts and ${demo.studentsCreated} students added`,
+    );
     console.log("\n演示账号 / demo accounts (password for all: %s)", demo.password);
     for (const user of demo.users)
       console.log(`  ${user.username.padEnd(14)} ${user.level.padEnd(8)} ${user.displayName}`);
@@ -114,6 +121,14 @@ export function buildCli(): Command {
         console.log(`demo data: ${report.schoolsCreated} schools and ${report.usersCreated} accounts added`);
       }),
     );
+  addSyntheticOptions(seed.command("synthetic")).action((options: SyntheticCliOptions) =>
+    options.db
+      ? withDatabase(async (database) => {
+          await migrate(database);
+          await runSynthetic(await createServices(loadConfig(), database), options);
+        })
+      : runSynthetic(null, options),
+  );
 
   const orgs = program.command("orgs").description("the organisation tree: schools and units");
   orgs

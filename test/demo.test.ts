@@ -27,9 +27,9 @@ async function visibleSchools(username: string): Promise<string[]> {
 describe("demo data", () => {
   it("loads 40 schools in two prefectures and four counties, and a second load adds nothing", async () => {
     const first = await seedDemo(node.services);
-    expect(first).toMatchObject({ schoolsCreated: 40, usersCreated: 12 });
+    expect(first).toMatchObject({ schoolsCreated: 40, usersCreated: 13, studentsCreated: 25 });
     const second = await seedDemo(node.services);
-    expect(second).toMatchObject({ schoolsCreated: 0, usersCreated: 0 });
+    expect(second).toMatchObject({ schoolsCreated: 0, usersCreated: 0, studentsCreated: 0 });
     const counties = await node.services.db
       .selectFrom("school")
       .select("division_code")
@@ -80,13 +80,17 @@ describe("unit home-page figures", () => {
     });
     expect(stats.users).toBeGreaterThanOrEqual(2);
     // sc_admin is also a reviewer, who reads students: an empty count, not a hidden one.
-    expect(stats.studentsByStatus).toEqual({});
+    expect(stats.studentsByStatus).toEqual({ "01": 25 });
     const clerk = await signIn(node, "sc_clerk", password);
+    // The demo's 25 registrations: 24 pupils and one suspected duplicate waiting in the queue.
     expect((await clerk.get(`/api/v1/units/${county.id}/stats`)).json()).toMatchObject({
-      studentsByStatus: {},
-      openProblems: 0,
+      studentsByStatus: { "01": 25 },
+      openProblems: 1,
+      pendingApprovals: 1,
       users: null,
     });
+    const inbox = (await clerk.get("/api/v1/workflow/inbox")).json();
+    expect(inbox.items).toHaveLength(1);
     const province = await node.services.db
       .selectFrom("org_unit")
       .select("id")

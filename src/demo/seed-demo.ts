@@ -6,13 +6,19 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { systemContext } from "../bootstrap";
+import { registerStudent } from "../modules/students/students.service";
+// Registers the student request types used by the demo's pending request.
+import "../modules/students/students.workflow";
 import { projectRoot } from "../config";
 import { inTransaction } from "../db/database";
 import type { AppServices } from "../http/services";
+import { buildActor } from "../platform/access/auth.service";
 import { hashPassword } from "../platform/access/passwords";
 import * as responsible from "../platform/access/responsible.service";
 import { recordAudit } from "../platform/audit/audit.service";
 import { openSchool, type SchoolInput } from "../platform/orgs/orgs.service";
+import { withSigning } from "../platform/signing/signing.context";
+import { decide, submitRequest } from "../platform/workflow/workflow.service";
 
 interface DemoUser {
   username: string;
@@ -23,10 +29,30 @@ interface DemoUser {
   mustChangePassword?: boolean;
 }
 
+interface DemoStudent {
+  schoolCode: string;
+  name: string;
+  sex: string;
+  birthDate: string;
+  identityNumber: string;
+  grade: string;
+  className: string;
+}
+
 interface DemoFile {
   demoPassword: string;
   schools: SchoolInput[];
   users: DemoUser[];
+  students: { defaults: Record<string, string>; records: DemoStudent[]; duplicateOf: number };
+  pendingRequest: {
+    type: string;
+    submittedBy: string;
+    approvedBy: string[];
+    studentIndex: number;
+    reason: string;
+    from: string;
+    until: string;
+  };
   responsiblePersons: {
     unitCode: string;
     system: string;
@@ -44,6 +70,7 @@ export async function readDemoFile(): Promise<DemoFile> {
 export interface DemoReport {
   schoolsCreated: number;
   usersCreated: number;
+  studentsCreated: number;
   users: { username: string; displayName: string; level: string; unitCode: string }[];
   password: string;
 }
@@ -121,9 +148,11 @@ export async function seedDemo(services: AppServices): Promise<DemoReport> {
       .executeTakeFirst();
     if (!named) await responsible.assign(ctx, unit.id, person.system, person.duty, person);
   }
+  const studentsCreated = await seedStudents(services, demo);
   return {
     schoolsCreated,
     usersCreated,
+    studentsCreated,
     users: demo.users.map((u) => ({
       username: u.username,
       displayName: u.displayName,
@@ -132,4 +161,76 @@ export async function seedDemo(services: AppServices): Promise<DemoReport> {
     })),
     password: demo.demoPassword,
   };
+}
+
+async function actorOf(services: AppServices, username: string) {
+  const user = await services.db
+    .selectFrom("app_user")
+    .selectAll()
+    .where("username", "=", username)
+    .executeTakeFirstOrThrow();
+  return buildActor(services.db, user, {});
+}
+
+/**
+ * Students of one demo school, one of them registered twice (a suspected duplicate in the
+ * problem queue), and a suspension request approved by the school and waiting at the county,
+ * so that a county user finds work in the inbox on the first start. Only on a school that has
+ * no students yet, so a second start adds nothing.
+ */
+async function seedStudents(services: AppServices, demo: DemoFile): Promise<number> {
+  const { defaults, records, duplicateOf } = demo.students;
+  const schoolCode = records[0]?.schoolCode;
+  if (!schoolCode) return 0;
+  const school = await services.db
+    .selectFrom("school")
+    .select("unit_id")
+    .where("school_code", "=", schoolCode)
+    .executeTakeFirstOrThrow();
+  const existing = await services.db
+    .selectFrom("student")
+    .select("id")
+    .where("school_unit_id", "=", school.unit_id)
+    .limit(1)
+    .execute();
+  if (existing.length > 0) return 0;
+  const clerk = {
+    db: services.db,
+    codes: services.codes,
+    actor: await actorOf(services, demo.pendingRequest.submittedBy),
+  };
+  const ids: number[] = [];
+  for (const record of records) {
+    ids.push(
+      (
+        await registerStudent(
+          clerk,
+          { ...defaults, ...record, enrolmentMonth: "202309" },
+          { effectiveOn: "2023-09-01" },
+        )
+      ).id,
+    );
+  }
+  await registerStudent(clerk, { ...defaults, ...records[duplicateOf]!, enrolmentMonth: "202309" });
+  const pending = demo.pendingRequest;
+  const submitted = await submitRequest(clerk, {
+    type: pending.type,
+    payload: {
+      studentId: ids[pending.studentIndex],
+      schoolId: school.unit_id,
+      reason: pending.reason,
+      from: pending.from,
+      until: pending.until,
+    },
+  });
+  let version = submitted.version;
+  for (const username of pending.approvedBy) {
+    const approver = withSigning(
+      { db: services.db, codes: services.codes, actor: await actorOf(services, username) },
+      services.config,
+    );
+    version = (await decide(approver, submitted.id, { decision: "approve", expectedVersion: version }))
+      .version;
+  }
+  return records.length + 1;
 }
