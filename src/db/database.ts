@@ -61,6 +61,11 @@ export async function openDatabase(options: OpenOptions): Promise<Database> {
       max: options.poolSize ?? 10,
       types: typeOverrides,
     });
+    // An idle connection that the server closes (restart, failover, a dropped test database)
+    // is an event, not a crash: the pool replaces it on the next checkout.
+    pool.on("error", (error) => {
+      console.warn(`database connection lost while idle: ${error.message}`);
+    });
     const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
     return { db, engine: "postgres", pool, close: () => db.destroy() };
   }

@@ -9,6 +9,7 @@ import * as m0002 from "./migrations/0002_access_audit";
 import * as m0003 from "./migrations/0003_workflow_signing";
 import * as m0004 from "./migrations/0004_students";
 import * as m0005 from "./migrations/0005_student_imports";
+import * as m0006 from "./migrations/0006_org_search";
 import type { DB } from "./schema";
 
 export const migrations: Record<string, Migration> = {
@@ -17,6 +18,7 @@ export const migrations: Record<string, Migration> = {
   "0003_workflow_signing": m0003,
   "0004_students": m0004,
   "0005_student_imports": m0005,
+  "0006_org_search": m0006,
 };
 
 export interface MigrationReport {

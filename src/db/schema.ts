@@ -545,7 +545,13 @@ export interface StudentTables {
   job_item: JobItemTable;
 }
 
-export type StudentImportPhase = "validating" | "previewed" | "committing" | "committed" | "failed" | "expired";
+export type StudentImportPhase =
+  | "validating"
+  | "previewed"
+  | "committing"
+  | "committed"
+  | "failed"
+  | "expired";
 
 export interface StudentImportTable {
   job_id: number;
@@ -589,7 +595,14 @@ export interface StudentImportIssueTable {
 export interface StudentImportRowTable
   extends Omit<
     StudentTable,
-    "id" | "student_number" | "number_kind" | "status" | "suspended_since" | "change_version" | "created_at" | "updated_at"
+    | "id"
+    | "student_number"
+    | "number_kind"
+    | "status"
+    | "suspended_since"
+    | "change_version"
+    | "created_at"
+    | "updated_at"
   > {
   row_number: number;
   division_code: string;

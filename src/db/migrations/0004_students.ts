@@ -59,7 +59,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   // One person, one record (一人一籍): a G number is the identity number, so the unique
   // student_number holds it once nationwide; a suspected duplicate keeps its claimed identity
   // number on an L record, found through this index.
-  await sql`CREATE INDEX student_identity_idx ON student (identity_number) WHERE identity_number IS NOT NULL`.execute(db);
+  await sql`CREATE INDEX student_identity_idx ON student (identity_number) WHERE identity_number IS NOT NULL`.execute(
+    db,
+  );
   // Students without an identity number are matched on name + sex + birth date.
   await sql`CREATE INDEX student_person_idx ON student (name, birth_date, sex)`.execute(db);
   await sql`CREATE INDEX student_school_idx ON student (school_unit_id, grade, class_name, id)`.execute(db);
@@ -81,7 +83,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       actor_user_id bigint,
       created_at timestamptz NOT NULL DEFAULT now()
     )`.execute(db);
-  await sql`CREATE INDEX student_event_student_idx ON student_event (student_id, effective_on, id)`.execute(db);
+  await sql`CREATE INDEX student_event_student_idx ON student_event (student_id, effective_on, id)`.execute(
+    db,
+  );
 
   await sql`
     CREATE TABLE student_problem (

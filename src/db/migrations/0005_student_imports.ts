@@ -51,9 +51,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       related_row integer,
       PRIMARY KEY (job_id, seq)
     )`.execute(db);
-  await sql`CREATE INDEX student_import_issue_row_idx ON student_import_issue (job_id, kind, row_number)`.execute(
-    db,
-  );
+  await sql`
+    CREATE INDEX student_import_issue_row_idx ON student_import_issue (job_id, kind, row_number)`.execute(db);
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {

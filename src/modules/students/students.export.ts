@@ -10,19 +10,23 @@ import ExcelJS from "exceljs";
 import type { Selectable } from "kysely";
 import type { Executor } from "../../db/database";
 import type { StudentTable } from "../../db/schema";
-import { AppError, notFound } from "../../shared/errors";
 import { can } from "../../platform/access/actor";
-import { type Scope, schoolInScope } from "../../platform/access/scope";
+import type { Scope } from "../../platform/access/scope";
 import { recordAudit } from "../../platform/audit/audit.service";
 import type { ServiceContext } from "../../platform/context";
 import { maskIdentityNumber } from "../../platform/identifiers/masking";
 import { findUnitById } from "../../platform/orgs/orgs.repo";
+import { AppError, notFound, unprocessable } from "../../shared/errors";
+import { todayIso } from "../../shared/time";
 import { STUDENT_FIELDS, templateHeader } from "./students.fields";
+import { filteredStudents } from "./students.repo";
 import { toColumns } from "./students.service";
 import type { Guardian, StudentRecord } from "./students.validation";
 
 /** Rows read per query: large enough to amortise the round trip, small enough to stream. */
 export const EXPORT_BATCH = 5000;
+/** An Excel sheet holds 1,048,576 rows, the header included. */
+const XLSX_MAX_ROWS = 1_048_575;
 
 export interface ExportFilter {
   schoolId?: number | undefined;
@@ -37,6 +41,8 @@ export interface ExportOptions {
   format: "csv" | "xlsx";
   /** Full identity numbers: needs students:write as well as students:export; audited as such. */
   unmasked?: boolean;
+  /** Rows per keyset query (EXPORT_BATCH unless given). */
+  batchSize?: number;
 }
 
 export interface StudentExport {
@@ -94,29 +100,17 @@ export function exportRow(student: ExportedStudent, masked: boolean): string[] {
   return STUDENT_FIELDS.map((field) => cellOf(student, field.key, masked));
 }
 
-/** The list's filters (students.repo listStudents), applied to a keyset scan by id. */
+/** The list's filters (students.repo), applied to a keyset scan by id. */
 function filtered(db: Executor, scope: Scope, filter: ExportFilter & { withinPath?: string | undefined }) {
-  let query = db.selectFrom("student").where(schoolInScope(scope, "student.school_unit_id"));
-  if (filter.schoolId) query = query.where("student.school_unit_id", "=", filter.schoolId);
-  if (filter.withinPath) {
-    query = query.where(schoolInScope({ ...scope, rootPath: filter.withinPath }, "student.school_unit_id"));
-  }
-  if (filter.grade) query = query.where("student.grade", "=", filter.grade);
-  if (filter.className) query = query.where("student.class_name", "=", filter.className);
-  if (filter.status) query = query.where("student.status", "=", filter.status);
-  if (filter.q) {
-    const q = filter.q.toUpperCase();
-    if (/^[GJL]\d{17}[\dX]$|^L\d{18}$/.test(q)) query = query.where("student.student_number", "=", q);
-    else if (/^\d{17}[\dX]$/.test(q)) query = query.where("student.identity_number", "=", q);
-    else query = query.where("student.name", "like", `${filter.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
-  }
-  return query;
+  const { schoolId, ...rest } = filter;
+  return filteredStudents(db, scope, { ...rest, ...(schoolId ? { schoolIds: [schoolId] } : {}) });
 }
 
 async function* studentBatches(
   db: Executor,
   scope: Scope,
   filter: ExportFilter & { withinPath?: string | undefined },
+  batchSize: number,
 ): AsyncGenerator<ExportedStudent[]> {
   let afterId = 0;
   for (;;) {
@@ -126,12 +120,12 @@ async function* studentBatches(
       .select("school.school_code")
       .where("student.id", ">", afterId)
       .orderBy("student.id")
-      .limit(EXPORT_BATCH)
+      .limit(batchSize)
       .execute();
     if (rows.length === 0) return;
     yield rows;
     afterId = rows[rows.length - 1]!.id;
-    if (rows.length < EXPORT_BATCH) return;
+    if (rows.length < batchSize) return;
   }
 }
 
@@ -141,7 +135,10 @@ function csvCell(value: string): string {
 
 const HEADERS = STUDENT_FIELDS.map(templateHeader);
 
-async function* csvChunks(batches: AsyncGenerator<ExportedStudent[]>, masked: boolean): AsyncGenerator<string> {
+async function* csvChunks(
+  batches: AsyncGenerator<ExportedStudent[]>,
+  masked: boolean,
+): AsyncGenerator<string> {
   // The BOM makes Excel read the Chinese text as UTF-8.
   yield `\uFEFF${HEADERS.map(csvCell).join(",")}\r\n`;
   for await (const batch of batches) {
@@ -168,8 +165,17 @@ function xlsxStream(batches: AsyncGenerator<ExportedStudent[]>, masked: boolean)
     sheet.commit();
     await workbook.commit();
   };
-  write().catch((error: unknown) => output.destroy(error instanceof Error ? error : new Error(String(error))));
+  write().catch((error: unknown) =>
+    output.destroy(error instanceof Error ? error : new Error(String(error))),
+  );
   return output;
+}
+
+/** The filters as the audit trail keeps them: a searched identity number is masked there too. */
+function auditedFilters(filter: ExportFilter): Record<string, unknown> {
+  const { q, ...rest } = filter;
+  if (q === undefined) return { ...rest };
+  return { ...rest, q: /^\d{17}[\dXx]$/.test(q) ? maskIdentityNumber(q) : q };
 }
 
 /** Counts, audits, then streams the records of the filter in the template's columns. */
@@ -192,6 +198,9 @@ export async function exportStudents(
     .select((eb) => eb.fn.countAll<number>().as("n"))
     .executeTakeFirstOrThrow();
   const rows = Number(n);
+  if (options.format === "xlsx" && rows > XLSX_MAX_ROWS) {
+    throw unprocessable("export_too_large_for_xlsx", { max: XLSX_MAX_ROWS });
+  }
   await recordAudit(ctx.db, {
     actor: ctx.actor,
     ip: ctx.ip,
@@ -199,10 +208,10 @@ export async function exportStudents(
     module: "students",
     subjectType: "student",
     subjectUnitPath: withinPath ?? ctx.actor.scope.rootPath,
-    detail: { rows, format: options.format, masked: !unmasked, filters: { ...filter } },
+    detail: { rows, format: options.format, masked: !unmasked, filters: auditedFilters(filter) },
   });
-  const batches = studentBatches(ctx.db, ctx.actor.scope, scoped);
-  const stamp = new Date(Date.now() + 8 * 3_600_000).toISOString().slice(0, 10);
+  const batches = studentBatches(ctx.db, ctx.actor.scope, scoped, options.batchSize ?? EXPORT_BATCH);
+  const stamp = todayIso();
   if (options.format === "csv") {
     return {
       rows,

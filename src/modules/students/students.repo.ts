@@ -56,7 +56,8 @@ export interface StudentFilter {
   q?: string | undefined;
 }
 
-function filtered(db: Executor, scope: Scope, filter: StudentFilter) {
+/** Students of the scope matching the list's filters; the list and the export share it. */
+export function filteredStudents(db: Executor, scope: Scope, filter: StudentFilter) {
   let query = db.selectFrom("student").where(schoolInScope(scope, "student.school_unit_id"));
   if (filter.schoolIds) query = query.where("student.school_unit_id", "in", filter.schoolIds);
   if (filter.withinPath) {
@@ -81,7 +82,7 @@ export async function listStudents(
   filter: StudentFilter,
   window: { limit: number; offset: number },
 ) {
-  const rows = await filtered(db, scope, filter)
+  const rows = await filteredStudents(db, scope, filter)
     .innerJoin("org_unit as school", "school.id", "student.school_unit_id")
     .select([
       "student.id",
@@ -103,7 +104,7 @@ export async function listStudents(
     .execute();
   const counted = await db
     .selectFrom(
-      filtered(db, scope, filter)
+      filteredStudents(db, scope, filter)
         .select(sql<number>`1`.as("one"))
         .limit(MAX_WINDOW + 1)
         .as("capped"),

@@ -61,18 +61,34 @@ export interface UnitFilter {
   parentId?: number | undefined;
 }
 
-function filtered(db: Executor, scope: Scope, filter: UnitFilter) {
-  let query = unitQuery(db, scope);
+/**
+ * The units matching a filter, from org_unit alone (school attributes through EXISTS): a page
+ * of ids is chosen on the path index first, and only those rows are then joined and counted
+ * for children. Joining before paging made a province's first page read the whole province.
+ */
+function matching(db: Executor, scope: Scope, filter: UnitFilter) {
+  let query = whereUnitInScope(db.selectFrom("org_unit"), scope);
   if (filter.withinPath) query = query.where("org_unit.path", "like", `${filter.withinPath}%`);
   if (filter.parentId !== undefined) query = query.where("org_unit.parent_id", "=", filter.parentId);
   if (filter.kind) query = query.where("org_unit.kind", "=", filter.kind);
   if (filter.status) query = query.where("org_unit.status", "=", filter.status);
-  if (filter.schoolType) query = query.where("school.school_type", "=", filter.schoolType);
-  if (filter.runningType) query = query.where("school.running_type", "=", filter.runningType);
+  const { schoolType, runningType } = filter;
+  if (schoolType || runningType) {
+    query = query.where((eb) => {
+      let school = eb
+        .selectFrom("school")
+        .select(sql`1`.as("one"))
+        .whereRef("school.unit_id", "=", "org_unit.id");
+      if (schoolType) school = school.where("school.school_type", "=", schoolType);
+      if (runningType) school = school.where("school.running_type", "=", runningType);
+      return eb.exists(school);
+    });
+  }
   if (filter.q) {
     const q = filter.q;
-    // A code typed whole (school code, division code) is an exact match on the unique index;
-    // anything else is a substring of the name, served by the trigram index.
+    // A code typed whole (school code, division code) is an exact match on the unique index,
+    // or a prefix of it (the column's "C" collation lets LIKE use that index); anything else is
+    // a substring of the name, served by the trigram index.
     query = /^[0-9A-Z-]{2,}$/.test(q)
       ? query.where((eb) => eb.or([eb("org_unit.code", "=", q), eb("org_unit.code", "like", `${q}%`)]))
       : query.where("org_unit.name", "like", `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
@@ -86,23 +102,35 @@ export async function searchUnits(
   filter: UnitFilter,
   window: { limit: number; offset: number },
 ): Promise<{ rows: UnitRow[]; cappedTotal: number }> {
-  const rows = await filtered(db, scope, filter)
-    .select((eb) =>
-      eb
-        .selectFrom("org_unit as c")
-        .whereRef("c.parent_id", "=", "org_unit.id")
-        .select(eb.fn.countAll<number>().as("n"))
-        .as("child_count"),
-    )
+  const page = await matching(db, scope, filter)
+    .select("org_unit.id")
     .orderBy("org_unit.level")
     .orderBy("org_unit.code")
     .limit(window.limit)
     .offset(window.offset)
     .execute();
+  const rows =
+    page.length === 0
+      ? []
+      : await unitQuery(db, scope)
+          .where(
+            "org_unit.id",
+            "in",
+            page.map((p) => p.id),
+          )
+          .select((eb) =>
+            eb
+              .selectFrom("org_unit as c")
+              .whereRef("c.parent_id", "=", "org_unit.id")
+              .select(eb.fn.countAll<number>().as("n"))
+              .as("child_count"),
+          )
+          .orderBy("org_unit.level")
+          .orderBy("org_unit.code")
+          .execute();
   const counted = await db
     .selectFrom(
-      filtered(db, scope, filter)
-        .clearSelect()
+      matching(db, scope, filter)
         .select(sql<number>`1`.as("one"))
         .limit(MAX_WINDOW + 1)
         .as("capped"),
