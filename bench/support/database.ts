@@ -152,7 +152,8 @@ export async function databaseInfo(database: Database): Promise<DatabaseInfo> {
   );
   const row = rows[0]!;
   const settings: Record<string, string> = {};
-  for (const setting of ["shared_buffers", "work_mem", "effective_cache_size", "jit", "random_page_cost"]) {
+  const shown = ["lc_ctype", "lc_collate", "shared_buffers", "work_mem", "effective_cache_size", "jit"];
+  for (const setting of [...shown, "max_parallel_workers_per_gather", "random_page_cost"]) {
     settings[setting] = await show(database, setting);
   }
   return {

@@ -4,7 +4,7 @@
  * (src/platform/orgs/orgs.repo.ts) with one predicate or one index changed, and the bench checks
  * that it returns the same rows and count as the production function before timing it.
  */
-import { type Kysely, type SelectQueryBuilder, sql } from "kysely";
+import { type ExpressionBuilder, type Kysely, sql } from "kysely";
 import type { Executor } from "../../src/db/database";
 import type { DB, UnitKind } from "../../src/db/schema";
 import { MAX_WINDOW } from "../../src/http/pagination";
@@ -23,7 +23,7 @@ import type { UnitRow } from "../../src/platform/orgs/orgs.repo";
 export const BIGRAM_FUNCTION_SQL = `
 CREATE FUNCTION bench_name_bigrams(t text) RETURNS text[]
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-RETURN ARRAY(SELECT DISTINCT substr(t, i, 2) FROM generate_series(1, length(t) - 1) AS i)`;
+RETURN ARRAY(SELECT substr(t, i, 2) FROM generate_series(1, length(t) - 1) AS i)`;
 
 export const BIGRAM_COLUMN_SQL = `
 ALTER TABLE org_unit ADD COLUMN bench_name_bigrams text[]
@@ -69,100 +69,88 @@ function unitQuery(db: Executor, scope: Scope) {
     ]);
 }
 
-export interface NameFilter {
-  q: string;
-  kind?: UnitKind;
-}
-
-/** filtered() of orgs.repo.ts for a name query, with the bigram pre-filter added. */
-function filteredByBigrams(db: Executor, scope: Scope, filter: NameFilter) {
-  let query = unitQuery(db, scope);
-  if (filter.kind) query = query.where("org_unit.kind", "=", filter.kind);
-  const q = filter.q;
-  // One character has no bigram; such a query keeps the plain LIKE.
-  if ([...q].length >= 2)
-    query = query.where(sql<boolean>`org_unit.bench_name_bigrams @> bench_name_bigrams(${q}::text)`);
-  return query.where("org_unit.name", "like", `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
-}
-
-/** searchUnits of orgs.repo.ts (rows page + capped count) with the bigram pre-filter. */
-export async function searchUnitsByBigrams(
-  db: Kysely<DB>,
-  scope: Scope,
-  filter: NameFilter,
-  window: { limit: number; offset: number },
-): Promise<{ rows: UnitRow[]; cappedTotal: number }> {
-  const rows = await filteredByBigrams(db, scope, filter)
-    .select((eb) =>
-      eb
-        .selectFrom("org_unit as c")
-        .whereRef("c.parent_id", "=", "org_unit.id")
-        .select(eb.fn.countAll<number>().as("n"))
-        .as("child_count"),
-    )
-    .orderBy("org_unit.level")
-    .orderBy("org_unit.code")
-    .limit(window.limit)
-    .offset(window.offset)
-    .execute();
-  const counted = await db
-    .selectFrom(
-      filteredByBigrams(db, scope, filter)
-        .clearSelect()
-        .select(sql<number>`1`.as("one"))
-        .limit(MAX_WINDOW + 1)
-        .as("capped"),
-    )
-    .select((eb) => eb.fn.countAll<number>().as("n"))
-    .executeTakeFirstOrThrow();
-  return { rows: rows as UnitRow[], cappedTotal: Number(counted.n) };
-}
-
-export interface ListFilter {
+/** The subset of UnitFilter (orgs.repo.ts) the variants support. */
+export interface VariantFilter {
+  q?: string;
   kind?: UnitKind;
   parentId?: number;
 }
 
+export interface VariantOptions {
+  /** Add the bigram pre-filter to a name query of two or more characters. */
+  bigrams?: boolean;
+  /** Choose and order the page on org_unit alone, then join the page's rows. */
+  deferred?: boolean;
+}
+
+/** filtered() of orgs.repo.ts, with the optional bigram pre-filter. */
+function filtered(db: Executor, scope: Scope, filter: VariantFilter, options: VariantOptions) {
+  let query = unitQuery(db, scope);
+  if (filter.parentId !== undefined) query = query.where("org_unit.parent_id", "=", filter.parentId);
+  if (filter.kind) query = query.where("org_unit.kind", "=", filter.kind);
+  if (filter.q) {
+    const q = filter.q;
+    if (/^[0-9A-Z-]{2,}$/.test(q)) {
+      query = query.where((eb) => eb.or([eb("org_unit.code", "=", q), eb("org_unit.code", "like", `${q}%`)]));
+    } else {
+      // One character has no bigram; such a query keeps the plain LIKE.
+      if (options.bigrams && [...q].length >= 2)
+        query = query.where(sql<boolean>`org_unit.bench_name_bigrams @> bench_name_bigrams(${q}::text)`);
+      query = query.where("org_unit.name", "like", `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+    }
+  }
+  return query;
+}
+
 /**
- * searchUnits of orgs.repo.ts for a subtree or children listing, as a deferred join: the page
- * of ids is chosen and ordered on org_unit alone (which a covering index answers without
- * touching the table), then only those rows are read with their school. The capped count is
- * the production statement, unchanged.
+ * searchUnits of orgs.repo.ts (page of rows + capped count) with the variant's changes:
+ * - bigrams: the pre-filter above;
+ * - deferred: a deferred join — the page of ids is chosen and ordered on org_unit alone (the
+ *   school join is dropped by the planner as unused, and a covering index can answer it without
+ *   touching the table), then only those rows are read with their school and child count.
+ * The capped count statement is the production one (plus the pre-filter when asked).
  */
-export async function searchUnitsDeferred(
+export async function searchUnitsVariant(
   db: Kysely<DB>,
   scope: Scope,
-  filter: ListFilter,
+  filter: VariantFilter,
   window: { limit: number; offset: number },
+  options: VariantOptions,
 ): Promise<{ rows: UnitRow[]; cappedTotal: number }> {
-  const restrict = <Q extends SelectQueryBuilder<DB, "org_unit", object>>(query: Q): Q => {
-    let q = query;
-    if (filter.parentId !== undefined) q = q.where("org_unit.parent_id", "=", filter.parentId) as Q;
-    if (filter.kind) q = q.where("org_unit.kind", "=", filter.kind) as Q;
-    return q;
-  };
-  const page = restrict(whereUnitInScope(db.selectFrom("org_unit"), scope))
-    .select(["org_unit.id", "org_unit.level", "org_unit.code"])
-    .orderBy("org_unit.level")
-    .orderBy("org_unit.code")
-    .limit(window.limit)
-    .offset(window.offset)
-    .as("page");
-  const rows = await unitQuery(db, scope)
-    .innerJoin(page, "page.id", "org_unit.id")
-    .select((eb) =>
-      eb
-        .selectFrom("org_unit as c")
-        .whereRef("c.parent_id", "=", "org_unit.id")
-        .select(eb.fn.countAll<number>().as("n"))
-        .as("child_count"),
-    )
-    .orderBy("page.level")
-    .orderBy("page.code")
-    .execute();
+  const childCount = (eb: ExpressionBuilder<DB, "org_unit">) =>
+    eb
+      .selectFrom("org_unit as c")
+      .whereRef("c.parent_id", "=", "org_unit.id")
+      .select(eb.fn.countAll<number>().as("n"))
+      .as("child_count");
+  let rows: unknown[];
+  if (options.deferred) {
+    const page = filtered(db, scope, filter, options)
+      .clearSelect()
+      .select(["org_unit.id", "org_unit.level", "org_unit.code"])
+      .orderBy("org_unit.level")
+      .orderBy("org_unit.code")
+      .limit(window.limit)
+      .offset(window.offset)
+      .as("page");
+    rows = await unitQuery(db, scope)
+      .innerJoin(page, "page.id", "org_unit.id")
+      .select(childCount)
+      .orderBy("page.level")
+      .orderBy("page.code")
+      .execute();
+  } else {
+    rows = await filtered(db, scope, filter, options)
+      .select(childCount)
+      .orderBy("org_unit.level")
+      .orderBy("org_unit.code")
+      .limit(window.limit)
+      .offset(window.offset)
+      .execute();
+  }
   const counted = await db
     .selectFrom(
-      restrict(unitQuery(db, scope))
+      filtered(db, scope, filter, options)
         .clearSelect()
         .select(sql<number>`1`.as("one"))
         .limit(MAX_WINDOW + 1)

@@ -125,7 +125,11 @@ async function authorise(
   const subjectPath = await subjectUnitPath(services, access, request);
   // Outside the scope and non-existent look the same: existence must not leak.
   if (subjectPath === null || (subjectPath !== undefined && !isPathInScope(actor.scope, subjectPath))) {
-    const code = access.unitParam ? "unit_not_found" : access.studentParam ? "student_not_found" : "not_found";
+    const code = access.unitParam
+      ? "unit_not_found"
+      : access.studentParam
+        ? "student_not_found"
+        : "not_found";
     return sendProblem(request, reply, 404, code);
   }
   return undefined;

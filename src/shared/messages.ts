@@ -2,8 +2,9 @@
  * The catalogue of error codes and their messages in Simplified Chinese (default) and English.
  * Placeholders in braces are filled from the error's params. A code's meaning never changes.
  */
-import { type IdentifierErrorCode, identifierMessages } from "../platform/identifiers/identifiers.errors";
+
 import { type StudentErrorCode, studentMessages } from "../modules/students/students.messages";
+import { type IdentifierErrorCode, identifierMessages } from "../platform/identifiers/identifiers.errors";
 import { type WorkflowErrorCode, workflowMessages } from "../platform/workflow/workflow.messages";
 
 export type Locale = "zh-CN" | "en";
@@ -64,8 +65,14 @@ const platformMessages = {
     "zh-CN": "只有学校和部门可以指定责任人",
     en: "Only schools and departments name responsible persons",
   },
-  job_not_found: { "zh-CN": "任务不存在或不在您的管理范围内", en: "The job does not exist or is outside your scope" },
-  job_not_resumable: { "zh-CN": "任务状态为“{status}”，不能继续", en: "The job is {status} and cannot be resumed" },
+  job_not_found: {
+    "zh-CN": "任务不存在或不在您的管理范围内",
+    en: "The job does not exist or is outside your scope",
+  },
+  job_not_resumable: {
+    "zh-CN": "任务状态为“{status}”，不能继续",
+    en: "The job is {status} and cannot be resumed",
+  },
   bad_request: { "zh-CN": "请求无效", en: "The request is not valid" },
   not_found: { "zh-CN": "未找到所请求的资源", en: "The requested resource was not found" },
   route_not_found: { "zh-CN": "接口不存在：{method} {url}", en: "No such endpoint: {method} {url}" },
@@ -155,14 +162,20 @@ const platformMessages = {
   field_too_long: { "zh-CN": "不能超过 {max} 个字", en: "At most {max} characters" },
   month_invalid: { "zh-CN": "年月“{value}”无效，应为 YYYYMM", en: 'Invalid month "{value}"; use YYYYMM' },
   division_code_invalid: { "zh-CN": "行政区划代码“{value}”无效", en: 'Invalid division code "{value}"' },
-  yes_no_invalid: { "zh-CN": "应填“是”或“否”，不能是“{value}”", en: 'Use 是 (yes) or 否 (no), not "{value}"' },
+  yes_no_invalid: {
+    "zh-CN": "应填“是”或“否”，不能是“{value}”",
+    en: 'Use 是 (yes) or 否 (no), not "{value}"',
+  },
   phone_invalid: { "zh-CN": "电话号码“{value}”格式不正确", en: 'Invalid phone number "{value}"' },
   date_in_future: { "zh-CN": "日期 {value} 晚于今天", en: "The date {value} is in the future" },
   identity_birth_mismatch: {
     "zh-CN": "出生日期与身份证件号不一致，证件号中为 {expected}",
     en: "The birth date differs from the identity number, which says {expected}",
   },
-  identity_sex_mismatch: { "zh-CN": "性别与身份证件号不一致", en: "The sex differs from the identity number" },
+  identity_sex_mismatch: {
+    "zh-CN": "性别与身份证件号不一致",
+    en: "The sex differs from the identity number",
+  },
   field_required: { "zh-CN": "必填", en: "Required" },
   field_invalid: { "zh-CN": "格式不正确", en: "Invalid format" },
   duplicate_in_file: { "zh-CN": "与第 {row} 行重复", en: "Duplicates row {row}" },

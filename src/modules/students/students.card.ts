@@ -117,11 +117,9 @@ export async function renderRegistryCard(ctx: ServiceContext, studentId: number)
     const field = STUDENT_FIELDS.find((f) => f.key === key)!;
     const y = doc.y;
     doc.fontSize(10).fillColor("#333").text(field.header, left, y, { width: labelWidth });
-    doc
-      .fillColor("#000")
-      .text(display(ctx, key, row[column], "zh-CN", divisions), left + labelWidth, y, {
-        width: width - labelWidth,
-      });
+    doc.fillColor("#000").text(display(ctx, key, row[column], "zh-CN", divisions), left + labelWidth, y, {
+      width: width - labelWidth,
+    });
     doc
       .moveTo(left, doc.y + 2)
       .lineTo(left + width, doc.y + 2)

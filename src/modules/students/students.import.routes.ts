@@ -69,7 +69,8 @@ function registerTemplateRoute(app: ZodApp, services: AppServices): void {
       config: { access: { module: "students", action: "write" } },
       schema: {
         tags,
-        summary: "The student import template: the national headers (★ required), text columns, code dropdowns",
+        summary:
+          "The student import template: the national headers (★ required), text columns, code dropdowns",
       },
     },
     async (_request, reply) =>
@@ -88,7 +89,8 @@ function registerUploadRoute(app: ZodApp, services: AppServices): void {
       schema: {
         tags,
         summary:
-          "Upload students (multipart field `file`: CSV in UTF-8 or GBK, or XLSX) and preview: every row is checked and staged, nothing is registered until the commit",
+          "Upload students (multipart field `file`: CSV in UTF-8 or GBK, or XLSX) and preview: " +
+          "every row is checked and staged, nothing is registered until the commit",
         consumes: ["multipart/form-data"],
         querystring: z.object({
           schoolCode: z
@@ -111,7 +113,9 @@ function registerUploadRoute(app: ZodApp, services: AppServices): void {
         locale: requestLocale(request),
       });
       if (request.query.wait) return reply.status(200).send(await started.finished);
-      started.finished.catch((error: unknown) => request.log.warn({ err: error }, "student import preview failed"));
+      started.finished.catch((error: unknown) =>
+        request.log.warn({ err: error }, "student import preview failed"),
+      );
       return reply.status(202).send({ jobId: started.jobId, phase: "validating" as const });
     },
   );
@@ -181,19 +185,30 @@ function registerJobRoutes(app: ZodApp, services: AppServices): void {
       schema: {
         tags,
         summary:
-          "Register exactly the previewed rows in one transaction. Suspected duplicates are left out unless registerDuplicatesAsProblems=true (then L number or J number plus a problem record)",
+          "Register exactly the previewed rows in one transaction. Suspected duplicates are left out " +
+          "unless registerDuplicatesAsProblems=true (then an L or J number plus a problem record)",
         params: jobParam,
-        querystring: z.object({ registerDuplicatesAsProblems: z.stringbool().default(false), wait: waitQuery }),
+        querystring: z.object({
+          registerDuplicatesAsProblems: z.stringbool().default(false),
+          wait: waitQuery,
+        }),
         response: { 200: reportSchema, 202: startedSchema },
       },
     },
     async (request, reply) => {
-      const started = await startCommit(contextOf(services, request), services.database, request.params.jobId, {
-        registerDuplicatesAsProblems: request.query.registerDuplicatesAsProblems,
-        locale: requestLocale(request),
-      });
+      const started = await startCommit(
+        contextOf(services, request),
+        services.database,
+        request.params.jobId,
+        {
+          registerDuplicatesAsProblems: request.query.registerDuplicatesAsProblems,
+          locale: requestLocale(request),
+        },
+      );
       if (request.query.wait) return reply.status(200).send(await started.finished);
-      started.finished.catch((error: unknown) => request.log.warn({ err: error }, "student import commit failed"));
+      started.finished.catch((error: unknown) =>
+        request.log.warn({ err: error }, "student import commit failed"),
+      );
       return reply.status(202).send({ jobId: started.jobId, phase: "committing" as const });
     },
   );
@@ -203,7 +218,11 @@ function registerJobRoutes(app: ZodApp, services: AppServices): void {
       `/api/v1/students/imports/:jobId/errors.${format}`,
       {
         config: { access: { module: "students", action: "write" } },
-        schema: { tags, summary: `Every problem of one of my imports (行号, 列, 问题) as ${format.toUpperCase()}`, params: jobParam },
+        schema: {
+          tags,
+          summary: `Every problem of one of my imports (行号, 列, 问题) as ${format.toUpperCase()}`,
+          params: jobParam,
+        },
       },
       async (request, reply) => {
         const buffer = await importIssuesFile(contextOf(services, request), request.params.jobId, format);
@@ -224,7 +243,8 @@ function registerExportRoute(app: ZodApp, services: AppServices): void {
       schema: {
         tags,
         summary:
-          "Export the students of my scope in the template's columns (the list's filters). Identity numbers are masked unless unmasked=true by a caller who may maintain records; audited",
+          "Export the students of my scope in the template's columns (the list's filters). Identity " +
+          "numbers are masked unless unmasked=true by a caller who may maintain records; audited",
         querystring: z.object({
           format: z.enum(["csv", "xlsx"]).default("xlsx"),
           unmasked: z.stringbool().default(false),

@@ -84,6 +84,10 @@ export const studentMessages = {
     "zh-CN": "该导入任务不能继续，请重新上传文件",
     en: "This import cannot be resumed; upload the file again",
   },
+  export_too_large_for_xlsx: {
+    "zh-CN": "XLSX 最多容纳 {max} 行，请改为导出 CSV 或缩小范围",
+    en: "An XLSX sheet holds at most {max} rows; export CSV or narrow the filter",
+  },
   export_unmasked_forbidden: {
     "zh-CN": "导出完整身份证件号需要学籍维护权限",
     en: "Exporting full identity numbers needs the permission to maintain student records",

@@ -87,17 +87,14 @@ async function* batched(pieces: Chunks): AsyncGenerator<string | Buffer> {
 
 async function copyToPostgres(database: Database, statement: string, chunks: Chunks): Promise<number> {
   const client = await database.pool.connect();
-  let failed = false;
   try {
     const stream = client.query(copyFrom(statement));
     await pipeline(Readable.from(batched(chunks), { objectMode: false }), stream);
     return Number(stream.rowCount ?? 0);
-  } catch (error) {
-    failed = true;
-    throw error;
   } finally {
-    // A connection whose COPY was cut off mid-stream is not reused.
-    client.release(failed);
+    // The connection is closed rather than pooled: one cut off mid-stream is in an unknown
+    // state, and a backend that has just ingested a large load holds memory a fresh one does not.
+    client.release(true);
   }
 }
 
