@@ -253,6 +253,12 @@ describe("the web console", () => {
           "School type (first two digits of the school identification code)",
         ],
         ["tokens-en", "/tokens", "My API tokens"],
+        ["students-en", `/units/${county}/students`, "Students"],
+        ["student-problems-en", `/units/${county}/students/problems`, "Problem records"],
+        ["promotion-en", `/units/${county}/students/promotion`, "Annual promotion"],
+        ["inbox-en", "/approvals", "My inbox"],
+        ["requests-en", "/approvals/requests", "All requests"],
+        ["overdue-en", "/approvals/overdue", "Overdue approvals"],
         ["not-found-en", "/no/such/page", "Page not found"],
       ];
       for (const [name, path, heading] of pages) {

@@ -59,6 +59,16 @@ export async function openSession(browser: Browser, baseURL: string): Promise<Se
 
 export async function screenshot(page: Page, name: string): Promise<string> {
   mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  // Dialogs and menus fade in and out: let finite animations end (spinners run for ever, and
+  // the wait is capped) so the picture is sharp. A string, because this file has no DOM types.
+  await page
+    .evaluate(`Promise.race([
+      Promise.all(document.getAnimations()
+        .filter((a) => a.effect && a.effect.getComputedTiming().endTime !== Infinity)
+        .map((a) => a.finished.catch(() => undefined))),
+      new Promise((resolve) => setTimeout(resolve, 2000)),
+    ])`)
+    .catch(() => undefined);
   const file = path.join(SCREENSHOT_DIR, `${name}.png`);
   await page.screenshot({ path: file });
   return file;

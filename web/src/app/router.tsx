@@ -51,6 +51,35 @@ const AuditPage = page(async () => (await import("../features/audit/routes/Audit
 const CodeSetsPage = page(async () => (await import("../features/codes/routes/CodeSetsPage")).CodeSetsPage);
 const CodeSetPage = page(async () => (await import("../features/codes/routes/CodeSetPage")).CodeSetPage);
 const TokensPage = page(async () => (await import("../features/tokens/routes/TokensPage")).TokensPage);
+const StudentListPage = page(
+  async () => (await import("../features/students/routes/StudentListPage")).StudentListPage,
+);
+const StudentDetailPage = page(
+  async () => (await import("../features/students/routes/StudentDetailPage")).StudentDetailPage,
+);
+const RegisterStudentPage = page(
+  async () => (await import("../features/students/routes/RegisterStudentPage")).RegisterStudentPage,
+);
+const StudentImportPage = page(
+  async () => (await import("../features/students/routes/StudentImportPage")).StudentImportPage,
+);
+const TransferInPage = page(
+  async () => (await import("../features/students/routes/TransferInPage")).TransferInPage,
+);
+const ProblemQueuePage = page(
+  async () => (await import("../features/students/routes/ProblemQueuePage")).ProblemQueuePage,
+);
+const PromotionPage = page(
+  async () => (await import("../features/students/routes/PromotionPage")).PromotionPage,
+);
+const InboxPage = page(async () => (await import("../features/workflow/routes/InboxPage")).InboxPage);
+const RequestsPage = page(
+  async () => (await import("../features/workflow/routes/RequestsPage")).RequestsPage,
+);
+const OverduePage = page(async () => (await import("../features/workflow/routes/OverduePage")).OverduePage);
+const RequestDetailPage = page(
+  async () => (await import("../features/workflow/routes/RequestDetailPage")).RequestDetailPage,
+);
 
 function guarded(permission: string, element: ReactNode) {
   return <RequirePermission permission={permission}>{element}</RequirePermission>;
@@ -91,8 +120,19 @@ const router = createBrowserRouter([
               { path: "users", element: guarded("access:read", UsersPage) },
               { path: "responsible", element: guarded("responsible:read", ResponsiblePage) },
               { path: "audit", element: guarded("audit:read", AuditPage) },
+              { path: "students", element: guarded("students:read", StudentListPage) },
+              { path: "students/new", element: guarded("students:write", RegisterStudentPage) },
+              { path: "students/import", element: guarded("students:write", StudentImportPage) },
+              { path: "students/transfer-in", element: guarded("students:write", TransferInPage) },
+              { path: "students/problems", element: guarded("students:read", ProblemQueuePage) },
+              { path: "students/promotion", element: guarded("students:approve", PromotionPage) },
             ],
           },
+          { path: "students/:studentId", element: guarded("students:read", StudentDetailPage) },
+          { path: "approvals", element: guarded("workflow:read", InboxPage) },
+          { path: "approvals/requests", element: guarded("workflow:read", RequestsPage) },
+          { path: "approvals/requests/:requestId", element: guarded("workflow:read", RequestDetailPage) },
+          { path: "approvals/overdue", element: guarded("workflow:read", OverduePage) },
           { path: "responsible/missing", element: guarded("responsible:read", MissingPage) },
           { path: "codes", element: guarded("codes:read", CodeSetsPage) },
           { path: "codes/:name", element: guarded("codes:read", CodeSetPage) },

@@ -28,6 +28,12 @@ const PORTABLE_SECTIONS = new Set([
   "audit",
   "import",
   "schools/new",
+  "students",
+  "students/new",
+  "students/import",
+  "students/transfer-in",
+  "students/problems",
+  "students/promotion",
 ]);
 
 function useSection(): string {

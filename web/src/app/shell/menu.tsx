@@ -6,13 +6,23 @@ import {
   ApartmentOutlined,
   AuditOutlined,
   BookOutlined,
+  CarryOutOutlined,
+  ClockCircleOutlined,
   CloudUploadOutlined,
   ContactsOutlined,
+  ExclamationCircleOutlined,
+  FileSearchOutlined,
   HomeOutlined,
+  ImportOutlined,
+  InboxOutlined,
   KeyOutlined,
   PlusSquareOutlined,
   ReadOutlined,
+  RiseOutlined,
+  SolutionOutlined,
   TeamOutlined,
+  UnorderedListOutlined,
+  UserAddOutlined,
   UserSwitchOutlined,
   WarningOutlined,
 } from "@ant-design/icons";
@@ -52,6 +62,80 @@ export function menuEntries(me: Me, unitId: number): MenuEntry[] {
       );
     }
     entries.push({ key: "orgs", label: "menu.orgs", icon: <ApartmentOutlined />, children: orgs });
+  }
+  if (can("students:read")) {
+    const students: MenuEntry[] = [
+      {
+        key: "students",
+        label: "menu.studentList",
+        icon: <UnorderedListOutlined />,
+        path: `${unit}/students`,
+      },
+    ];
+    if (can("students:write")) {
+      students.push(
+        {
+          key: "students/new",
+          label: "menu.studentRegister",
+          icon: <UserAddOutlined />,
+          path: `${unit}/students/new`,
+        },
+        {
+          key: "students/import",
+          label: "menu.studentImport",
+          icon: <CloudUploadOutlined />,
+          path: `${unit}/students/import`,
+        },
+        {
+          key: "students/transfer-in",
+          label: "menu.transferIn",
+          icon: <ImportOutlined />,
+          path: `${unit}/students/transfer-in`,
+        },
+      );
+    }
+    students.push({
+      key: "students/problems",
+      label: "menu.studentProblems",
+      icon: <ExclamationCircleOutlined />,
+      path: `${unit}/students/problems`,
+    });
+    if (can("students:approve")) {
+      students.push({
+        key: "students/promotion",
+        label: "menu.promotion",
+        icon: <RiseOutlined />,
+        path: `${unit}/students/promotion`,
+      });
+    }
+    entries.push({
+      key: "studentsGroup",
+      label: "menu.students",
+      icon: <SolutionOutlined />,
+      children: students,
+    });
+  }
+  if (can("workflow:read")) {
+    entries.push({
+      key: "approvalsGroup",
+      label: "menu.approvals",
+      icon: <CarryOutOutlined />,
+      children: [
+        { key: "approvals", label: "menu.inbox", icon: <InboxOutlined />, path: "/approvals" },
+        {
+          key: "approvals/requests",
+          label: "menu.requests",
+          icon: <FileSearchOutlined />,
+          path: "/approvals/requests",
+        },
+        {
+          key: "approvals/overdue",
+          label: "menu.overdue",
+          icon: <ClockCircleOutlined />,
+          path: "/approvals/overdue",
+        },
+      ],
+    });
   }
   if (can("access:read")) {
     entries.push({ key: "users", label: "menu.users", icon: <TeamOutlined />, path: `${unit}/users` });
@@ -100,6 +184,11 @@ export function selectedKey(pathname: string): string {
   if (unitPage) return unitPage[1] ? unitPage[1].replace(/\/$/, "") : "dashboard";
   if (pathname.startsWith("/responsible/missing")) return "responsible/missing";
   if (pathname.startsWith("/codes")) return "codes";
+  // A student's page belongs to the student list; a request's page to the list it was opened from.
+  if (pathname.startsWith("/students/")) return "students";
+  if (pathname.startsWith("/approvals/overdue")) return "approvals/overdue";
+  if (pathname.startsWith("/approvals/requests")) return "approvals/requests";
+  if (pathname.startsWith("/approvals")) return "approvals";
   return pathname.replace(/^\//, "").split("/")[0] ?? "";
 }
 

@@ -18,6 +18,13 @@ export function formatDateTime(value: string | null | undefined): string {
   return parsed.isValid() ? parsed.format("YYYY-MM-DD HH:mm:ss") : value;
 }
 
+/** The registry's enrolment month "202309" (or "2023-09") as "2023-09". */
+export function formatMonth(value: string | null | undefined): string {
+  if (!value) return "";
+  const match = /^(\d{4})-?(\d{2})$/.exec(value);
+  return match ? `${match[1]}-${match[2]}` : value;
+}
+
 const grouping = new Intl.NumberFormat("en-US", { maximumFractionDigits: 0 });
 
 export function formatCount(value: number): string {

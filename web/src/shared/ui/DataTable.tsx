@@ -38,6 +38,9 @@ interface DataTableProps<T> {
   caption?: string;
   expandable?: TableProps<T>["expandable"];
   footer?: ReactNode;
+  /** A class for rows that need to stand out (overdue steps); say it in a cell too, not by colour alone. */
+  rowClassName?: (row: T) => string;
+  testId?: string;
 }
 
 export function DataTable<T extends object>({
@@ -52,6 +55,8 @@ export function DataTable<T extends object>({
   caption,
   expandable,
   footer,
+  rowClassName,
+  testId,
 }: DataTableProps<T>) {
   const { t } = useI18n();
   const defaultHidden = columns.filter((c) => c.defaultHidden).map((c) => c.key);
@@ -80,7 +85,7 @@ export function DataTable<T extends object>({
     </Flex>
   );
   return (
-    <div>
+    <div data-testid={testId}>
       <Flex justify="space-between" align="flex-start" gap={8} wrap style={{ marginBottom: 12 }}>
         <Flex gap={8} wrap align="center" style={{ flex: 1 }}>
           {toolbar}
@@ -98,6 +103,7 @@ export function DataTable<T extends object>({
         rowKey={rowKey}
         loading={loading}
         expandable={expandable}
+        rowClassName={rowClassName}
         scroll={{ x: "max-content" }}
         title={caption ? () => caption : undefined}
         footer={footer ? () => footer : undefined}

@@ -21,6 +21,8 @@ interface FormModalProps<Values, Result> {
   onSubmit: (values: Values) => Promise<Result>;
   onSuccess?: (result: Result) => void;
   onClose: () => void;
+  /** Places the API's errors itself (nested field names); by default the first path segment names the field. */
+  placeProblem?: (form: FormInstance<Values>, error: unknown) => UnplacedProblem | null;
   children: ReactNode | ((form: FormInstance<Values>) => ReactNode);
 }
 
@@ -36,6 +38,7 @@ export function FormModal<Values extends object, Result = unknown>({
   onSubmit,
   onSuccess,
   onClose,
+  placeProblem,
   children,
 }: FormModalProps<Values, Result>) {
   const { t } = useI18n();
@@ -57,7 +60,7 @@ export function FormModal<Values extends object, Result = unknown>({
       onClose();
       onSuccess?.(result);
     } catch (error) {
-      setProblem(applyProblemToForm(form, error, fieldNames));
+      setProblem(placeProblem ? placeProblem(form, error) : applyProblemToForm(form, error, fieldNames));
     } finally {
       setSubmitting(false);
     }

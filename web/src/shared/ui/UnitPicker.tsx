@@ -3,7 +3,7 @@
  * The value is the unit id, or its code when `valueField="code"` (forms that take codes).
  */
 import { Select } from "antd";
-import { useState } from "react";
+import { type CSSProperties, useState } from "react";
 import type { Unit, UnitKind, UnitStatus } from "../api/types";
 import { useUnitSearch } from "../api/units";
 import { useDebouncedValue } from "../hooks/useDebouncedValue";
@@ -22,6 +22,7 @@ interface UnitPickerProps {
   placeholder?: string;
   initialOptions?: { value: number | string; label: string }[];
   "aria-label"?: string;
+  style?: CSSProperties;
 }
 
 export function UnitPicker({
@@ -35,6 +36,7 @@ export function UnitPicker({
   valueField = "id",
   placeholder,
   initialOptions = [],
+  style,
   ...rest
 }: UnitPickerProps) {
   const { t } = useI18n();
@@ -56,6 +58,7 @@ export function UnitPicker({
   return (
     <Select<number | string>
       id={id}
+      style={style}
       aria-label={rest["aria-label"]}
       showSearch={{ filterOption: false, onSearch: setText }}
       allowClear

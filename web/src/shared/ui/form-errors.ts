@@ -33,3 +33,34 @@ export function applyProblemToForm(
   if (byField.size > 0 && leftover.length === 0) return null;
   return { detail: error.detail, messages: leftover };
 }
+
+/**
+ * As applyProblemToForm, for forms whose fields are nested ("changes.name") and whose values
+ * the API reads under a prefix: workflow requests report payload fields as "payload.until" when
+ * the shape is wrong and as "until" when a rule of the request type fails, so both name the field
+ * "until". The longest dotted field name that starts the error's path wins.
+ */
+export function applyNestedProblemToForm(
+  form: FormInstance,
+  error: unknown,
+  fieldNames: readonly string[],
+  prefix = "payload",
+): UnplacedProblem | null {
+  if (!isProblem(error)) {
+    return { detail: error instanceof Error ? error.message : String(error), messages: [] };
+  }
+  const byField = new Map<string, string[]>();
+  const leftover: string[] = [];
+  const byLength = [...fieldNames].sort((a, b) => b.length - a.length);
+  for (const item of error.errors) {
+    const parts = fieldPath(item.path);
+    if (parts[0] === prefix) parts.shift();
+    const path = parts.join(".");
+    const field = byLength.find((name) => path === name || path.startsWith(`${name}.`));
+    if (field) byField.set(field, [...(byField.get(field) ?? []), item.message]);
+    else leftover.push(item.message);
+  }
+  form.setFields([...byField].map(([name, errors]) => ({ name: name.split("."), errors })));
+  if (byField.size > 0 && leftover.length === 0) return null;
+  return { detail: error.detail, messages: leftover };
+}

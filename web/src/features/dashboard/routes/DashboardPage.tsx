@@ -2,6 +2,8 @@ import {
   ApartmentOutlined,
   AuditOutlined,
   BankOutlined,
+  ClockCircleOutlined,
+  ExclamationCircleOutlined,
   ReadOutlined,
   TeamOutlined,
   WarningOutlined,
@@ -11,41 +13,38 @@ import type { ReactNode } from "react";
 import { Link } from "react-router";
 import { useSelectedUnit } from "../../../shared/api/selected-unit";
 import { codeLabel, useCodeLabel, useCodeSet } from "../../../shared/code-sets/code-sets";
-import { formatDate, formatTotal } from "../../../shared/format/format";
+import { formatCount, formatDate, formatTotal } from "../../../shared/format/format";
 import { useI18n } from "../../../shared/i18n/I18nProvider";
 import { useCan } from "../../../shared/session/session";
 import { PageTitle } from "../../../shared/ui/PageTitle";
 import { ProblemAlert } from "../../../shared/ui/ProblemAlert";
-import {
-  type Count,
-  useChildCount,
-  usePendingApprovals,
-  useResponsibleGaps,
-  useSchoolStatusCounts,
-  useSchoolTypeCounts,
-  useStudentCount,
-  useUserCount,
-} from "../api/dashboard";
+import { useResponsibleGaps, useUnitStats } from "../api/dashboard";
 import { SchoolTypeChart } from "../components/SchoolTypeChart";
+
+/** Students whose status is 在读 (in school). */
+const IN_SCHOOL = "01";
 
 interface FigureProps {
   title: string;
-  count: Count | undefined;
+  value: number | undefined;
   loading: boolean;
   icon: ReactNode;
   link?: string;
   testId: string;
+  /** Shown in red when above zero (overdue steps, open problems). */
+  alert?: boolean;
 }
 
-function Figure({ title, count, loading, icon, link, testId }: FigureProps) {
-  const value = count ? formatTotal(count.total, count.isLowerBound) : "—";
+function Figure({ title, value, loading, icon, link, testId, alert }: FigureProps) {
+  const warn = alert === true && (value ?? 0) > 0;
   return (
     <Card size="small" data-testid={testId} style={{ height: "100%" }}>
       <Statistic
         title={link ? <Link to={link}>{title}</Link> : title}
-        value={value}
+        value={value === undefined ? "—" : formatCount(value)}
         loading={loading}
         prefix={icon}
+        styles={{ content: { color: warn ? "#cf1322" : undefined } }}
       />
     </Card>
   );
@@ -88,76 +87,86 @@ export function DashboardPage() {
   const { unit } = useSelectedUnit();
   const schoolTypes = useCodeSet("school_type");
   const systems = useCodeSet("responsible_system", can("responsible:read"));
-  const children = useChildCount(unit.id);
-  const statuses = useSchoolStatusCounts(unit.id);
-  const byType = useSchoolTypeCounts(unit.id, schoolTypes.data?.items);
-  const users = useUserCount(unit.id, can("access:read"));
+  const stats = useUnitStats(unit.id);
   const gaps = useResponsibleGaps(systems.data?.items, can("responsible:read"));
-  const students = useStudentCount(unit.id, can("students:read"));
-  const approvals = usePendingApprovals(can("workflow:approve"));
   const isSchool = unit.kind === "school";
+  const data = stats.data;
+  const loading = stats.isPending;
+  const byType = (schoolTypes.data?.items ?? [])
+    .filter((type) => type.isActive)
+    .map((type) => ({ type, count: data?.schoolsByType[type.code] ?? 0 }));
 
-  // Figures the user may see; students and approvals appear only once the API offers them.
+  // Each figure the API counted for this user; a null figure is a module the user may not read.
   const figures: FigureProps[] = [];
   if (!isSchool) {
     figures.push({
       testId: "figure-children",
       title: t("dashboard.children"),
-      count: children.data,
-      loading: children.isPending,
+      value: data?.children,
+      loading,
       icon: <ApartmentOutlined />,
       link: `/units/${unit.id}/org`,
     });
   }
-  figures.push(
-    {
-      testId: "figure-active",
-      title: t("dashboard.activeSchools"),
-      count: statuses.counts.active,
-      loading: statuses.isPending,
+  for (const status of ["active", "closed", "merged"] as const) {
+    figures.push({
+      testId: `figure-${status}`,
+      title: t(`dashboard.${status}Schools`),
+      value: data ? (data.schoolsByStatus[status] ?? 0) : undefined,
+      loading,
       icon: <BankOutlined />,
-    },
-    {
-      testId: "figure-closed",
-      title: t("dashboard.closedSchools"),
-      count: statuses.counts.closed,
-      loading: statuses.isPending,
-      icon: <BankOutlined />,
-    },
-    {
-      testId: "figure-merged",
-      title: t("dashboard.mergedSchools"),
-      count: statuses.counts.merged,
-      loading: statuses.isPending,
-      icon: <BankOutlined />,
-    },
-  );
-  if (can("access:read")) {
+    });
+  }
+  if (data?.users != null) {
     figures.push({
       testId: "figure-users",
       title: t("dashboard.users"),
-      count: users.data,
-      loading: users.isPending,
+      value: data.users,
+      loading,
       icon: <TeamOutlined />,
       link: `/units/${unit.id}/users`,
     });
   }
-  if (students.data) {
+  if (data?.studentsByStatus != null) {
     figures.push({
       testId: "figure-students",
-      title: t("dashboard.students"),
-      count: students.data,
-      loading: false,
+      title: t("dashboard.studentsInSchool"),
+      value: data.studentsByStatus[IN_SCHOOL] ?? 0,
+      loading,
       icon: <ReadOutlined />,
+      link: `/units/${unit.id}/students?status=${IN_SCHOOL}`,
     });
   }
-  if (approvals.data) {
+  if (data?.pendingApprovals != null) {
     figures.push({
       testId: "figure-approvals",
       title: t("dashboard.pendingApprovals"),
-      count: approvals.data,
-      loading: false,
+      value: data.pendingApprovals,
+      loading,
       icon: <AuditOutlined />,
+      link: "/approvals/requests?status=in_progress",
+    });
+  }
+  if (data?.overdueApprovals != null) {
+    figures.push({
+      testId: "figure-overdue",
+      title: t("dashboard.overdueApprovals"),
+      value: data.overdueApprovals,
+      loading,
+      icon: <ClockCircleOutlined />,
+      link: "/approvals/overdue",
+      alert: true,
+    });
+  }
+  if (data?.openProblems != null) {
+    figures.push({
+      testId: "figure-problems",
+      title: t("dashboard.openProblems"),
+      value: data.openProblems,
+      loading,
+      icon: <ExclamationCircleOutlined />,
+      link: `/units/${unit.id}/students/problems`,
+      alert: true,
     });
   }
 
@@ -172,7 +181,7 @@ export function DashboardPage() {
           </Link>
         }
       />
-      <ProblemAlert error={children.error ?? statuses.error ?? byType.error} />
+      <ProblemAlert error={stats.error} />
       {isSchool ? <SchoolSummary /> : null}
       <Row gutter={[16, 16]} style={{ marginBottom: 16 }}>
         {figures.map((figure) => (
@@ -184,7 +193,7 @@ export function DashboardPage() {
       <Row gutter={[16, 16]}>
         <Col xs={24} xl={can("responsible:read") ? 15 : 24}>
           <Card title={t("dashboard.byType")} size="small">
-            {byType.isPending ? <Skeleton active /> : <SchoolTypeChart rows={byType.rows} />}
+            {loading || schoolTypes.isPending ? <Skeleton active /> : <SchoolTypeChart rows={byType} />}
           </Card>
         </Col>
         {can("responsible:read") ? (

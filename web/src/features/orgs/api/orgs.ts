@@ -20,14 +20,6 @@ export interface UnitEvent {
   createdAt: string;
 }
 
-export interface Division {
-  code: string;
-  name: string;
-  level: number;
-  parentCode: string | null;
-  provinceCode: string;
-}
-
 export interface SchoolInput {
   schoolCode: string;
   name: string;
@@ -56,15 +48,6 @@ export function useUnitHistory(id: number) {
   return useQuery({
     queryKey: ["units", id, "history"],
     queryFn: () => apiRequest<{ items: UnitEvent[] }>(`/units/${id}/history`),
-  });
-}
-
-export function useDivision(code: string | undefined) {
-  return useQuery({
-    queryKey: ["divisions", code],
-    queryFn: () => apiRequest<Division>(`/divisions/${code}`),
-    enabled: code !== undefined && /^\d{6}$/.test(code),
-    staleTime: Number.POSITIVE_INFINITY,
   });
 }
 

@@ -5,8 +5,8 @@ import { useCodeLabel } from "../../../shared/code-sets/code-sets";
 import { formatDate, formatDateTime } from "../../../shared/format/format";
 import { useI18n } from "../../../shared/i18n/I18nProvider";
 import { ProblemAlert } from "../../../shared/ui/ProblemAlert";
+import { UnitNameLink } from "../../../shared/ui/UnitNameLink";
 import { type UnitEvent, useUnitHistory } from "../api/orgs";
-import { UnitNameLink } from "./UnitNameLink";
 
 const COLOURS: Record<string, string> = {
   opened: "green",

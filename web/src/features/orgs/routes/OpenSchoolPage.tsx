@@ -3,6 +3,7 @@ import { App, Button, Card, Col, DatePicker, Form, Input, Row } from "antd";
 import type { Dayjs } from "dayjs";
 import { useState } from "react";
 import { useNavigate } from "react-router";
+import { useDivision } from "../../../shared/api/divisions";
 import { useSelectedUnit } from "../../../shared/api/selected-unit";
 import type { Ownership } from "../../../shared/api/types";
 import { toIsoDate } from "../../../shared/format/format";
@@ -11,7 +12,7 @@ import { applyProblemToForm, type UnplacedProblem } from "../../../shared/ui/for
 import { PageTitle } from "../../../shared/ui/PageTitle";
 import { ProblemAlert } from "../../../shared/ui/ProblemAlert";
 import { UnitPicker } from "../../../shared/ui/UnitPicker";
-import { invalidateOrgs, openSchool, useDivision } from "../api/orgs";
+import { invalidateOrgs, openSchool } from "../api/orgs";
 import { OwnershipRadio, RunningTypeSelect, StagesSelect } from "../components/SchoolFields";
 
 interface OpenSchoolForm {

@@ -5,10 +5,10 @@ import { formatDate } from "../../../shared/format/format";
 import { useI18n } from "../../../shared/i18n/I18nProvider";
 import { useCan } from "../../../shared/session/session";
 import { PageTitle } from "../../../shared/ui/PageTitle";
+import { UnitNameLink } from "../../../shared/ui/UnitNameLink";
 import { UnitKindTag, UnitStatusTag } from "../../../shared/ui/UnitTags";
 import { HistoryTimeline } from "../components/HistoryTimeline";
 import { UnitActions } from "../components/UnitActions";
-import { UnitNameLink } from "../components/UnitNameLink";
 
 export function UnitDetailPage() {
   const { t, tx } = useI18n();

@@ -1,6 +1,6 @@
 import { Link } from "react-router";
-import { useUnit } from "../../../shared/api/units";
-import { useI18n } from "../../../shared/i18n/I18nProvider";
+import { useUnit } from "../api/units";
+import { useI18n } from "../i18n/I18nProvider";
 
 /** A unit referred to by id (supervisor, merge target); outside the user's scope it stays an id. */
 export function UnitNameLink({ id }: { id: number | null | undefined }) {
