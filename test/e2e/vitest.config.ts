@@ -13,5 +13,7 @@ export default defineConfig({
     fileParallelism: false,
     testTimeout: 120_000,
     hookTimeout: 180_000,
+    // On a loaded 2-core machine a page can take seconds to settle: wait for it, not fail.
+    expect: { poll: { timeout: 15_000, interval: 100 } },
   },
 });

@@ -44,7 +44,8 @@ export interface Session {
 
 export async function openSession(browser: Browser, baseURL: string): Promise<Session> {
   const context = await browser.newContext({ baseURL, viewport: VIEWPORT, locale: "zh-CN" });
-  context.setDefaultTimeout(15_000);
+  // Generous: on a loaded 2-core CI machine a registration round trip can take several seconds.
+  context.setDefaultTimeout(30_000);
   const page = await context.newPage();
   const errors: string[] = [];
   page.on("pageerror", (error) => errors.push(`pageerror: ${error.message}`));
