@@ -116,6 +116,8 @@ export async function runSynthetic(
   const provinceCode = normaliseProvince(options.province);
   if (!options.db && !options.csv && !options.xlsx)
     throw new Error("--no-db needs --csv or --xlsx: there would be nothing to write");
+  if (!options.db && options.problems > 0)
+    console.log("note: --problems plants database records only; with --no-db none are planted");
   const sideFile = options.sideFile ?? `synthetic-${provinceCode}-seed${options.seed}.json`;
   const ctx = services ? await systemContext(services) : null;
   const report = await seedSynthetic(services, ctx, {
