@@ -10,6 +10,7 @@ import * as m0003 from "./migrations/0003_workflow_signing";
 import * as m0004 from "./migrations/0004_students";
 import * as m0005 from "./migrations/0005_student_imports";
 import * as m0006 from "./migrations/0006_org_search";
+import * as m0007 from "./migrations/0007_student_name_search";
 import type { DB } from "./schema";
 
 export const migrations: Record<string, Migration> = {
@@ -19,6 +20,7 @@ export const migrations: Record<string, Migration> = {
   "0004_students": m0004,
   "0005_student_imports": m0005,
   "0006_org_search": m0006,
+  "0007_student_name_search": m0007,
 };
 
 export interface MigrationReport {
