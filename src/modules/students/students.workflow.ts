@@ -10,7 +10,7 @@ import type { DB } from "../../db/schema";
 import type { ServiceContext } from "../../platform/context";
 import { validateIdentityNumber } from "../../platform/identifiers/identity-number";
 import { registerRequestType, type WorkflowRequest } from "../../platform/workflow/workflow.registry";
-import { AppError, conflict, notFound, unprocessable } from "../../shared/errors";
+import { conflict, notFound, unprocessable } from "../../shared/errors";
 import { todayIso } from "../../shared/time";
 import * as repo from "./students.repo";
 import { finalGrade, gradeSteps, isInSummerFreeze } from "./students.school-year";
@@ -584,7 +584,3 @@ registerRequestType({
     }
   },
 });
-
-export function assertNever(value: never): never {
-  throw new AppError("internal", 500, { value: String(value) });
-}

@@ -8,7 +8,6 @@ import { type PageQuery, pageWindow, toPage } from "../../http/pagination";
 import { AppError, notFound, unprocessable } from "../../shared/errors";
 import { recordAudit } from "../audit/audit.service";
 import type { ServiceContext } from "../context";
-import { maskPhoneNumber } from "../identifiers/masking";
 import { findUnitById } from "../orgs/orgs.repo";
 import { can } from "./actor";
 import { unitInScope } from "./scope";
@@ -180,8 +179,4 @@ export async function listMissing(
     missingDuties: DUTIES.filter((d) => !(r.named_duties ?? []).includes(d)),
   }));
   return toPage(items, Number(n), page);
-}
-
-export function maskPerson<T extends { phone: string }>(person: T): T {
-  return { ...person, phone: maskPhoneNumber(person.phone) };
 }
