@@ -101,7 +101,8 @@ describe("student registry and approvals", () => {
       await signIn(page, "school_clerk", node.demoPassword);
       await page.getByRole("menuitem", { name: "入学登记" }).click();
       await page.getByRole("heading", { name: "入学登记" }).waitFor();
-      const id = identityNumber("330102", "2017-06-01", 53);
+      // A fresh number per attempt, so that a retried journey starts from an unregistered child.
+      const id = identityNumber("330102", "2017-06-01", 100 + (Date.now() % 800));
       const fill = async (birthplace: string) => {
         await page.getByLabel("姓名", { exact: true }).fill("陈小雨");
         await page.getByLabel("身份证件号", { exact: true }).fill(id);
@@ -135,6 +136,8 @@ describe("student registry and approvals", () => {
 
       // The same child again: never refused, registered on an L number and flagged.
       await page.getByRole("button", { name: "继续登记" }).click();
+      // The form resets asynchronously: fill it only once it is empty, or the reset wipes the input.
+      await expect.poll(() => page.getByLabel("姓名", { exact: true }).inputValue()).toBe("");
       await fill("330102001000");
       await page.getByRole("button", { name: /登\s?记/ }).click();
       await page.getByTestId("duplicate-warning").getByText("已登记为疑似重复学籍，等待处理").waitFor();
