@@ -15,9 +15,5 @@ export default defineConfig({
     hookTimeout: 180_000,
     // On a loaded 2-core machine a page can take seconds to settle: wait for it, not fail.
     expect: { poll: { timeout: 15_000, interval: 100 } },
-    // A journey that fails is run once more before the run fails: Chromium on the 2-core CI
-    // machine has shown timing races a second attempt does not repeat. A journey that fails
-    // twice fails the run; the first failure's screenshot stays in test-output/e2e/.
-    retry: 1,
   },
 });
