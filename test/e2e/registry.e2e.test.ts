@@ -214,7 +214,8 @@ describe("student registry and approvals", () => {
       await screenshot(page, "inbox-zh");
       await row.getByRole("link", { name: /办理/ }).click();
       await page.waitForURL(`**/approvals/requests/${countyRequest}`);
-      await page.getByTestId("request-payload").getByText("张一鸣").waitFor();
+      // The name shows in the payload and, once loaded, in the student summary: any one will do.
+      await page.getByTestId("request-payload").getByText("张一鸣").first().waitFor();
       await page.getByTestId("request-payload").getByText("2027-06-30").waitFor();
       // The school's decision is already signed and checks out.
       await page.getByTestId("step-signature-1").getByText("验证通过").waitFor();
