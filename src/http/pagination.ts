@@ -6,7 +6,10 @@
  * far in a table, and deep OFFSETs over millions of rows are what makes a registry slow.
  * Filters are plain query parameters named after the field; `q` is the free-text search.
  */
+import { type SelectQueryBuilder, sql } from "kysely";
 import { z } from "zod";
+import type { Executor } from "../db/database";
+import type { DB } from "../db/schema";
 import { badRequest } from "../shared/errors";
 
 export const MAX_WINDOW = 10_000;
@@ -52,4 +55,25 @@ export function toPage<T>(items: T[], cappedTotal: number, query: PageQuery): Pa
     total: Math.min(cappedTotal, MAX_WINDOW),
     totalIsLowerBound: cappedTotal > MAX_WINDOW,
   };
+}
+
+/**
+ * The number of rows a query matches, counted up to MAX_WINDOW + 1 and no further: enough to
+ * say "10,000 or more" without counting millions. The query's own select list is replaced.
+ */
+export async function cappedCount<QDB extends DB, TB extends keyof QDB, O>(
+  db: Executor,
+  query: SelectQueryBuilder<QDB, TB, O>,
+): Promise<number> {
+  const counted = await db
+    .selectFrom(
+      query
+        .clearSelect()
+        .select(sql<number>`1`.as("one"))
+        .limit(MAX_WINDOW + 1)
+        .as("capped"),
+    )
+    .select((eb) => eb.fn.countAll<number>().as("n"))
+    .executeTakeFirstOrThrow();
+  return Number(counted.n);
 }

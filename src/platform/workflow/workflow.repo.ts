@@ -14,7 +14,7 @@ import type {
   WorkflowStepStatus,
   WorkflowStepTable,
 } from "../../db/schema";
-import { MAX_WINDOW } from "../../http/pagination";
+import { cappedCount, MAX_WINDOW } from "../../http/pagination";
 import { type Scope, unitInScope } from "../access/scope";
 
 export type RequestRow = Selectable<WorkflowRequestTable> & {
@@ -400,16 +400,7 @@ export async function inbox(
     .limit(window.limit)
     .offset(window.offset)
     .execute();
-  const counted = await db
-    .selectFrom(
-      query
-        .select(sql<number>`1`.as("one"))
-        .limit(MAX_WINDOW + 1)
-        .as("capped"),
-    )
-    .select((eb) => eb.fn.countAll<number>().as("n"))
-    .executeTakeFirstOrThrow();
-  return { rows, cappedTotal: Number(counted.n) };
+  return { rows, cappedTotal: await cappedCount(db, query) };
 }
 
 /** Pending steps past their deadline whose acting unit lies in the scope (a level sees its children's). */
@@ -429,16 +420,7 @@ export async function overdueSteps(
     .limit(window.limit)
     .offset(window.offset)
     .execute();
-  const counted = await db
-    .selectFrom(
-      query
-        .select(sql<number>`1`.as("one"))
-        .limit(MAX_WINDOW + 1)
-        .as("capped"),
-    )
-    .select((eb) => eb.fn.countAll<number>().as("n"))
-    .executeTakeFirstOrThrow();
-  return { rows, cappedTotal: Number(counted.n) };
+  return { rows, cappedTotal: await cappedCount(db, query) };
 }
 
 /** Pending and overdue steps per acting unit in the scope, for supervision. */
