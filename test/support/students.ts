@@ -1,9 +1,12 @@
 /** Student records for tests: valid by default, with a real identity number for a birth date. */
 import { computeIdentityCheckCharacter } from "../../src/platform/identifiers/identity-number";
 
-/** A valid resident identity number for an address code, birth date (YYYYMMDD) and sequence. */
+/**
+ * A valid resident identity number for an address code, birth date (YYYYMMDD or YYYY-MM-DD) and
+ * sequence.
+ */
 export function identityNumber(birthDate: string, sequence = 101, address = "330102"): string {
-  const first17 = `${address}${birthDate}${String(sequence).padStart(3, "0")}`;
+  const first17 = `${address}${birthDate.replaceAll("-", "")}${String(sequence).padStart(3, "0")}`;
   return first17 + computeIdentityCheckCharacter(first17);
 }
 

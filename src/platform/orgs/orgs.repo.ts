@@ -5,7 +5,7 @@
 import { type Selectable, sql } from "kysely";
 import type { Executor } from "../../db/database";
 import type { DB, OrgUnitTable, SchoolTable, UnitEventType, UnitKind, UnitStatus } from "../../db/schema";
-import { MAX_WINDOW } from "../../http/pagination";
+import { cappedCount } from "../../http/pagination";
 import { type Scope, whereUnitInScope } from "../access/scope";
 
 export type UnitRow = Selectable<OrgUnitTable> & {
@@ -128,16 +128,7 @@ export async function searchUnits(
           .orderBy("org_unit.level")
           .orderBy("org_unit.code")
           .execute();
-  const counted = await db
-    .selectFrom(
-      matching(db, scope, filter)
-        .select(sql<number>`1`.as("one"))
-        .limit(MAX_WINDOW + 1)
-        .as("capped"),
-    )
-    .select((eb) => eb.fn.countAll<number>().as("n"))
-    .executeTakeFirstOrThrow();
-  return { rows: rows as UnitRow[], cappedTotal: Number(counted.n) };
+  return { rows: rows as UnitRow[], cappedTotal: await cappedCount(db, matching(db, scope, filter)) };
 }
 
 /** Ancestors of a unit from the top of the scope down to its parent, for breadcrumbs. */

@@ -12,7 +12,7 @@ import { sql } from "kysely";
 import type { Executor } from "../../db/database";
 import { inTransaction } from "../../db/database";
 import type { RetentionClass } from "../../db/schema";
-import { MAX_WINDOW, type PageQuery, pageWindow, toPage } from "../../http/pagination";
+import { cappedCount, type PageQuery, pageWindow, toPage } from "../../http/pagination";
 import { canonicalJson } from "../../shared/canonical-json";
 import { conflict, notFound } from "../../shared/errors";
 import { todayIso } from "../../shared/time";
@@ -249,16 +249,7 @@ export async function listItems(
     .limit(window.limit)
     .offset(window.offset)
     .execute();
-  const counted = await ctx.db
-    .selectFrom(
-      query
-        .select(sql<number>`1`.as("one"))
-        .limit(MAX_WINDOW + 1)
-        .as("capped"),
-    )
-    .select((eb) => eb.fn.countAll<number>().as("n"))
-    .executeTakeFirstOrThrow();
-  return toPage(rows, Number(counted.n), page);
+  return toPage(rows, await cappedCount(ctx.db, query), page);
 }
 
 export type ArchiveProblemGroup = "file" | "content" | "metadata" | "signature";

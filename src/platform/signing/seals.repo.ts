@@ -2,7 +2,7 @@
 import { type Selectable, sql } from "kysely";
 import type { Executor } from "../../db/database";
 import type { SealStatus, SealTable } from "../../db/schema";
-import { MAX_WINDOW } from "../../http/pagination";
+import { cappedCount } from "../../http/pagination";
 import { type Scope, unitInScope } from "../access/scope";
 
 export type SealRow = Selectable<SealTable>;
@@ -100,15 +100,5 @@ export async function searchSeals(
   if (filter.unitId !== undefined) query = query.where("seal.unit_id", "=", filter.unitId);
   if (filter.status) query = query.where("seal.status", "=", filter.status);
   const rows = await query.orderBy("seal.id", "desc").limit(window.limit).offset(window.offset).execute();
-  const counted = await db
-    .selectFrom(
-      query
-        .clearSelect()
-        .select(sql<number>`1`.as("one"))
-        .limit(MAX_WINDOW + 1)
-        .as("capped"),
-    )
-    .select((eb) => eb.fn.countAll<number>().as("n"))
-    .executeTakeFirstOrThrow();
-  return { rows, cappedTotal: Number(counted.n) };
+  return { rows, cappedTotal: await cappedCount(db, query) };
 }

@@ -3,6 +3,7 @@
  * through the API, so that each browser journey starts from the state it is about. Journeys
  * themselves use only the browser.
  */
+import { identityNumber as sharedIdentityNumber } from "../../support/students";
 import type { ConsoleNode } from "./node";
 
 /** A signed-in API session (cookie and CSRF token), as the console holds one. */
@@ -49,12 +50,9 @@ export async function unitIdOf(node: ConsoleNode, code: string): Promise<number>
   return row.id;
 }
 
-/** A resident identity number with its GB 11643 check character. */
+/** A resident identity number with its GB 11643 check character (the shared test generator). */
 export function identityNumber(division: string, birthDate: string, sequence: number): string {
-  const body = `${division}${birthDate.replaceAll("-", "")}${String(sequence).padStart(3, "0")}`;
-  const weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-  const sum = weights.reduce((total, weight, i) => total + weight * Number(body[i]), 0);
-  return `${body}${"10X98765432"[sum % 11]}`;
+  return sharedIdentityNumber(birthDate, sequence, division);
 }
 
 /** A complete registration of the national template, at the caller's school. */

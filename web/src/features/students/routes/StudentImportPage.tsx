@@ -5,7 +5,7 @@
  * unless the clerk asks for them to be registered as problem records. The job id is kept in the
  * address, so a reload or a later visit returns to the same report.
  */
-import { CheckCircleOutlined, DownloadOutlined, InboxOutlined } from "@ant-design/icons";
+import { DownloadOutlined } from "@ant-design/icons";
 import { useQueryClient } from "@tanstack/react-query";
 import {
   Alert,
@@ -13,18 +13,13 @@ import {
   Button,
   Card,
   Checkbox,
-  Col,
   Flex,
   Progress,
   Result,
-  Row,
-  Statistic,
-  Steps,
   Table,
   Tabs,
   Tag,
   Typography,
-  Upload,
 } from "antd";
 import { useEffect, useState } from "react";
 import { Link, useSearchParams } from "react-router";
@@ -32,15 +27,21 @@ import { useSelectedUnit } from "../../../shared/api/selected-unit";
 import { formatCount, formatDateTime } from "../../../shared/format/format";
 import { useI18n } from "../../../shared/i18n/I18nProvider";
 import { useMe } from "../../../shared/session/session";
-import { PageTitle } from "../../../shared/ui/PageTitle";
-import { ProblemAlert } from "../../../shared/ui/ProblemAlert";
+import {
+  ImportDone,
+  ImportFigures,
+  ImportIssueTable,
+  ImportReportActions,
+  ImportTemplateStep,
+  ImportUploadStep,
+  ImportWizard,
+} from "../../../shared/ui/ImportWizard";
 import { UnitPicker } from "../../../shared/ui/UnitPicker";
 import {
   commitImport,
   type DuplicateRow,
   downloadImportErrors,
   downloadImportTemplate,
-  type ImportIssue,
   type ImportReport,
   type ImportSummary,
   uploadStudents,
@@ -102,26 +103,16 @@ function ReportView({
   const { t } = useI18n();
   const [registerDuplicates, setRegisterDuplicates] = useState(false);
   const commitCount = report.readyRows + (registerDuplicates ? report.duplicateCount : 0);
-  const issueColumns = [
-    { key: "row", title: t("import.row"), dataIndex: "row", width: 80 },
-    { key: "column", title: t("import.column"), dataIndex: "column", width: 160 },
-    { key: "message", title: t("import.message"), dataIndex: "message" },
-  ];
   return (
     <>
-      <Row gutter={16} style={{ marginBottom: 16 }}>
-        {FIGURES.map((key) => (
-          <Col key={key} flex="1 1 120px">
-            <Statistic
-              title={t(`studentImport.${key}`)}
-              value={report[key]}
-              styles={{
-                content: { color: ALERTING.has(key) && report[key] > 0 ? "#cf1322" : undefined },
-              }}
-            />
-          </Col>
-        ))}
-      </Row>
+      <ImportFigures
+        figures={FIGURES.map((key) => ({
+          key,
+          title: t(`studentImport.${key}`),
+          value: report[key],
+          alert: ALERTING.has(key),
+        }))}
+      />
       {report.errorRows > 0 ? (
         <Alert
           type="error"
@@ -158,27 +149,16 @@ function ReportView({
             {
               key: "errors",
               label: t("studentImport.errorTab", { count: report.errorCount }),
-              children: (
-                <div data-testid="student-import-errors">
-                  <Table<ImportIssue>
-                    size="small"
-                    rowKey={(e) => `${e.row}-${e.column}-${e.code}`}
-                    columns={issueColumns}
-                    dataSource={report.errors}
-                    pagination={{ pageSize: 20, hideOnSinglePage: true }}
-                  />
-                </div>
-              ),
+              children: <ImportIssueTable testId="student-import-errors" issues={report.errors} />,
             },
             {
               key: "duplicates",
               label: t("studentImport.duplicateTab", { count: report.duplicateCount }),
               children: (
-                <Table<DuplicateRow>
-                  size="small"
+                <ImportIssueTable<DuplicateRow>
+                  issues={report.duplicateRows}
                   rowKey={(e) => `${e.row}-${e.code}`}
-                  columns={[
-                    ...issueColumns,
+                  extraColumns={[
                     {
                       key: "related",
                       title: t("studentImport.related"),
@@ -192,8 +172,6 @@ function ReportView({
                         ) : null,
                     },
                   ]}
-                  dataSource={report.duplicateRows}
-                  pagination={{ pageSize: 20, hideOnSinglePage: true }}
                 />
               ),
             },
@@ -211,19 +189,13 @@ function ReportView({
           </Checkbox>
         ) : null}
       </Flex>
-      <Flex gap={8} style={{ marginTop: 16 }}>
-        <Button onClick={onRestart} disabled={committing}>
-          {t("import.uploadAgain")}
-        </Button>
-        <Button
-          type="primary"
-          disabled={commitCount === 0}
-          loading={committing}
-          onClick={() => onCommit(registerDuplicates)}
-        >
-          {t("studentImport.commit", { count: commitCount })}
-        </Button>
-      </Flex>
+      <ImportReportActions
+        busy={committing}
+        commitLabel={t("studentImport.commit", { count: commitCount })}
+        commitDisabled={commitCount === 0}
+        onCommit={() => onCommit(registerDuplicates)}
+        onRestart={onRestart}
+      />
     </>
   );
 }
@@ -266,7 +238,6 @@ function RecentImports({ onOpen }: { onOpen: (jobId: number) => void }) {
 
 export function StudentImportPage() {
   const { t } = useI18n();
-  const { message } = App.useApp();
   const queryClient = useQueryClient();
   const { data: me } = useMe();
   const { unit } = useSelectedUnit();
@@ -323,14 +294,6 @@ export function StudentImportPage() {
     openJob(null);
   };
 
-  const template = async () => {
-    try {
-      await downloadImportTemplate();
-    } catch (failure) {
-      message.error(failure instanceof Error ? failure.message : String(failure));
-    }
-  };
-
   const phase = report?.phase;
   const step = jobId === null ? (started ? 1 : 0) : phase === "committed" ? 4 : phase === "previewed" ? 3 : 2;
   // Once the rows are registered, the lists and figures elsewhere are stale.
@@ -340,39 +303,43 @@ export function StudentImportPage() {
 
   return (
     <>
-      <PageTitle title={t("studentImport.title")} sub={t("studentImport.scope", { name: unit.name })} />
-      <Card>
-        <Steps
-          current={step}
-          style={{ marginBottom: 24 }}
-          items={[
-            { title: t("import.stepTemplate") },
-            { title: t("import.stepUpload") },
-            { title: t("studentImport.stepCheck") },
-            { title: t("studentImport.stepReport") },
-            { title: t("import.stepDone") },
-          ]}
-        />
-        <ProblemAlert error={error ?? reportError} />
-
+      <ImportWizard
+        title={t("studentImport.title")}
+        sub={t("studentImport.scope", { name: unit.name })}
+        steps={[
+          t("import.stepTemplate"),
+          t("import.stepUpload"),
+          t("studentImport.stepCheck"),
+          t("studentImport.stepReport"),
+          t("import.stepDone"),
+        ]}
+        current={step}
+        error={error ?? reportError}
+      >
         {step === 0 ? (
-          <Flex vertical gap={16} align="flex-start">
-            <Typography.Paragraph style={{ marginBottom: 0 }}>
-              {t("studentImport.templateHelp")}
-            </Typography.Paragraph>
-            <Flex gap={8}>
-              <Button icon={<DownloadOutlined />} onClick={() => void template()}>
-                {t("import.downloadTemplate")}
-              </Button>
-              <Button type="primary" onClick={() => setStarted(true)}>
-                {t("import.haveFile")}
-              </Button>
-            </Flex>
-          </Flex>
+          <ImportTemplateStep
+            help={t("studentImport.templateHelp")}
+            download={downloadImportTemplate}
+            onNext={() => setStarted(true)}
+          />
         ) : null}
 
         {step === 1 ? (
-          <>
+          <ImportUploadStep
+            file={file}
+            onFile={setFile}
+            onChosen={() => setError(null)}
+            progress={
+              uploading === null
+                ? null
+                : {
+                    percent: Math.round(uploading * 100),
+                    label: t("import.uploading", { percent: Math.round(uploading * 100) }),
+                  }
+            }
+            onBack={() => setStarted(false)}
+            onCheck={() => void upload()}
+          >
             {aboveSchool ? (
               <Flex vertical gap={4} style={{ marginBottom: 16, maxWidth: 480 }}>
                 <label htmlFor="import-school">{t("studentImport.school")}</label>
@@ -392,46 +359,7 @@ export function StudentImportPage() {
                 <Typography.Text type="secondary">{t("studentImport.schoolHint")}</Typography.Text>
               </Flex>
             ) : null}
-            <Upload.Dragger
-              accept=".csv,.xlsx"
-              maxCount={1}
-              disabled={uploading !== null}
-              beforeUpload={(chosen) => {
-                setFile(chosen);
-                setError(null);
-                return false; // kept here until the clerk starts the check
-              }}
-              onRemove={() => setFile(null)}
-              fileList={file ? [{ uid: "chosen", name: file.name, status: "done" }] : []}
-            >
-              <p className="ant-upload-drag-icon">
-                <InboxOutlined />
-              </p>
-              <p className="ant-upload-text">{t("import.drop")}</p>
-              <p className="ant-upload-hint">{t("import.dropHint")}</p>
-            </Upload.Dragger>
-            {uploading !== null ? (
-              <div role="status" aria-live="polite" style={{ marginTop: 16 }}>
-                <Progress percent={Math.round(uploading * 100)} status="active" />
-                <Typography.Text type="secondary">
-                  {t("import.uploading", { percent: Math.round(uploading * 100) })}
-                </Typography.Text>
-              </div>
-            ) : null}
-            <Flex gap={8} style={{ marginTop: 16 }}>
-              <Button onClick={() => setStarted(false)} disabled={uploading !== null}>
-                {t("common.back")}
-              </Button>
-              <Button
-                type="primary"
-                disabled={!file}
-                loading={uploading !== null}
-                onClick={() => void upload()}
-              >
-                {t("import.check")}
-              </Button>
-            </Flex>
-          </>
+          </ImportUploadStep>
         ) : null}
 
         {step === 2 ? (
@@ -460,9 +388,7 @@ export function StudentImportPage() {
         ) : null}
 
         {step === 4 && report ? (
-          <Result
-            status="success"
-            icon={<CheckCircleOutlined />}
+          <ImportDone
             title={t("studentImport.committed", { count: report.created })}
             subTitle={
               report.problemRecords > 0
@@ -471,17 +397,12 @@ export function StudentImportPage() {
                   ? t("studentImport.errorsNotImported", { rows: report.errorRows })
                   : undefined
             }
-            extra={[
-              <Link key="list" to={`/units/${unit.id}/students`}>
-                <Button type="primary">{t("studentImport.viewList")}</Button>
-              </Link>,
-              <Button key="again" onClick={restart}>
-                {t("import.another")}
-              </Button>,
-            ]}
+            viewPath={`/units/${unit.id}/students`}
+            viewLabel={t("studentImport.viewList")}
+            onAnother={restart}
           />
         ) : null}
-      </Card>
+      </ImportWizard>
       {step <= 1 ? <RecentImports onOpen={openJob} /> : null}
     </>
   );
