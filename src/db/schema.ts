@@ -504,6 +504,8 @@ export interface StudentProblemTable {
   status: Generated<"open" | "resolving" | "resolved">;
   resolution: "evidence" | "correction" | "deletion" | "merged" | null;
   resolved_at: Date | null;
+  /** The request resolving (or that resolved) the problem; null while open (0009). */
+  resolution_request_id: number | null;
   created_at: Timestamp;
   updated_at: Timestamp;
 }

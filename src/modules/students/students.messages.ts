@@ -26,6 +26,10 @@ export const studentMessages = {
     "zh-CN": "问题学籍不存在或已处理",
     en: "The problem record does not exist or is resolved",
   },
+  problem_resolving: {
+    "zh-CN": "该问题学籍正由申请 #{requestId} 处理，请待其办结后再提交",
+    en: "The problem record is being resolved by request #{requestId}; wait until it closes",
+  },
   student_not_in_school: {
     "zh-CN": "学生当前状态（{status}）不是在读，不能办理此业务",
     en: "The student is not in school (status {status})",

@@ -3,9 +3,15 @@
  * records missing required fields. Registration queues what it finds; a scan finds the same in
  * records that arrived by other paths (exchange, legacy loads). Each problem is resolved by
  * evidence, correction or deletion through an approval request (students.workflow.ts).
+ *
+ * A problem follows its resolution request: open → resolving (the request is recorded on it)
+ * when a request is submitted; back to open when the request is rejected or withdrawn (or a
+ * resubmission names another problem); resolved when it is approved. Each move writes its
+ * audit entry in the transaction of the request's action.
  */
-import { sql } from "kysely";
+import { sql, type Transaction } from "kysely";
 import { inTransaction } from "../../db/database";
+import type { DB } from "../../db/schema";
 import { type PageQuery, pageWindow, toPage } from "../../http/pagination";
 import { can } from "../../platform/access/actor";
 import { schoolInScope } from "../../platform/access/scope";
@@ -13,7 +19,7 @@ import { recordAudit } from "../../platform/audit/audit.service";
 import type { ServiceContext } from "../../platform/context";
 import { maskIdentityNumber } from "../../platform/identifiers/masking";
 import { findUnitById } from "../../platform/orgs/orgs.repo";
-import { AppError, notFound } from "../../shared/errors";
+import { AppError, conflict, notFound } from "../../shared/errors";
 import { STUDENT_FIELDS } from "./students.fields";
 
 /** Columns of the template's required fields, checked by the scan for records missing one. */
@@ -68,11 +74,15 @@ export async function listProblems(
       "p.status",
       "p.detail",
       "p.related_student_id",
+      "p.resolution",
+      "p.resolution_request_id",
+      "p.resolved_at",
       "p.created_at",
       "student.id as student_id",
       "student.student_number",
       "student.name",
       "student.identity_number",
+      "student.school_unit_id",
       "school.name as school_name",
     ])
     .orderBy("p.id")
@@ -164,4 +174,128 @@ export async function scanProblems(ctx: ServiceContext, unitId: number): Promise
     });
     return report;
   });
+}
+
+// ---------------------------------------------------------------- following the resolution request
+
+type Trx = Transaction<DB>;
+type ProblemStatus = "open" | "resolving" | "resolved";
+
+/** The problem locked for the change, with its school's path for the audit entry. */
+async function problemForUpdate(trx: Trx, problemId: number) {
+  return trx
+    .selectFrom("student_problem as p")
+    .innerJoin("student", "student.id", "p.student_id")
+    .innerJoin("org_unit as school", "school.id", "student.school_unit_id")
+    .select(["p.id", "p.student_id", "p.status", "p.resolution_request_id", "school.path as school_path"])
+    .where("p.id", "=", problemId)
+    .forUpdate("p")
+    .executeTakeFirst();
+}
+
+async function moveProblem(
+  trx: Trx,
+  ctx: ServiceContext,
+  problem: { id: number; status: ProblemStatus; resolution_request_id: number | null; school_path: string },
+  change: {
+    status: ProblemStatus;
+    requestId: number | null;
+    resolution?: "evidence" | "correction" | "deletion";
+  },
+): Promise<void> {
+  await trx
+    .updateTable("student_problem")
+    .set({
+      status: change.status,
+      resolution_request_id: change.requestId,
+      ...(change.resolution ? { resolution: change.resolution, resolved_at: new Date() } : {}),
+      updated_at: sql`now()`,
+    })
+    .where("id", "=", problem.id)
+    .execute();
+  await recordAudit(trx, {
+    actor: ctx.actor,
+    ip: ctx.ip,
+    action: "student.problem_status",
+    module: "students",
+    subjectType: "student_problem",
+    subjectId: problem.id,
+    subjectUnitPath: problem.school_path,
+    detail: {
+      before: { status: problem.status, requestId: problem.resolution_request_id },
+      after: {
+        status: change.status,
+        requestId: change.requestId,
+        ...(change.resolution ? { resolution: change.resolution } : {}),
+      },
+    },
+  });
+}
+
+/**
+ * A resolution request was submitted (or resubmitted): its problem moves to resolving and
+ * records the request. Another open request on the problem refuses this one; a problem the
+ * request named in an earlier round and no longer names goes back to open.
+ */
+export async function markProblemResolving(
+  trx: Trx,
+  ctx: ServiceContext,
+  requestId: number,
+  payload: { problemId: number; studentId: number },
+): Promise<void> {
+  const earlier = await trx
+    .selectFrom("student_problem")
+    .select("id")
+    .where("resolution_request_id", "=", requestId)
+    .where("status", "=", "resolving")
+    .where("id", "<>", payload.problemId)
+    .execute();
+  for (const { id } of earlier) await reopenProblem(trx, ctx, requestId, id);
+  const problem = await problemForUpdate(trx, payload.problemId);
+  if (!problem || problem.student_id !== payload.studentId || problem.status === "resolved")
+    throw notFound("problem_not_found");
+  if (problem.resolution_request_id === requestId && problem.status === "resolving") return;
+  // A problem marked resolving without a request (before 0009) is free to take.
+  if (problem.status === "resolving" && problem.resolution_request_id !== null)
+    throw conflict("problem_resolving", { requestId: problem.resolution_request_id });
+  await moveProblem(trx, ctx, problem, { status: "resolving", requestId });
+}
+
+/** The request was rejected or withdrawn: its problem is open again (if the request still holds it). */
+export async function reopenProblem(
+  trx: Trx,
+  ctx: ServiceContext,
+  requestId: number,
+  problemId: number,
+): Promise<void> {
+  const problem = await problemForUpdate(trx, problemId);
+  if (problem?.status !== "resolving" || problem.resolution_request_id !== requestId) return;
+  await moveProblem(trx, ctx, problem, { status: "open", requestId: null });
+}
+
+/** The request was approved: the problem is resolved, by that request, in that way. */
+export async function markProblemResolved(
+  trx: Trx,
+  ctx: ServiceContext,
+  requestId: number,
+  problemId: number,
+  resolution: "evidence" | "correction" | "deletion",
+): Promise<void> {
+  const problem = await problemForUpdate(trx, problemId);
+  if (!problem || problem.status === "resolved") throw notFound("problem_not_found");
+  await moveProblem(trx, ctx, problem, { status: "resolved", requestId, resolution });
+}
+
+/** The request resolving (or that resolved) each of these problems, for the student's page. */
+export async function resolutionRequests(
+  db: ServiceContext["db"],
+  problemIds: number[],
+): Promise<Map<number, number | null>> {
+  if (problemIds.length === 0) return new Map();
+  const rows = await db
+    .selectFrom("student_problem")
+    .select(["id", "resolution_request_id"])
+    .where("id", "in", problemIds)
+    .execute();
+  return new Map(rows.map((r) => [r.id, r.resolution_request_id]));
 }

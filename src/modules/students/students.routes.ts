@@ -6,11 +6,13 @@ import { idParam, isoDate, type ZodApp } from "../../http/zod-app";
 // Registers the registry-change request types with the workflow engine.
 import "./students.workflow";
 import { withSigning } from "../../platform/signing/signing.context";
+import { requestPage, toRequestSummary } from "../../platform/workflow/workflow.schemas";
 import { issueRegistryCard, renderRegistryCard } from "./students.card";
-import { listProblems, scanProblems } from "./students.problems";
+import { listProblems, resolutionRequests, scanProblems } from "./students.problems";
 import { orderPromotion } from "./students.promotion";
 import * as schemas from "./students.schemas";
 import * as service from "./students.service";
+import { studentRequests } from "./students.workflow";
 
 const tags = ["students"];
 
@@ -88,11 +90,17 @@ export function registerStudentRoutes(app: ZodApp, services: AppServices): void 
       },
     },
     async (request) => {
-      const { student, schoolName, problems } = await service.getStudent(
-        contextOf(services, request),
-        request.params.id,
+      const ctx = contextOf(services, request);
+      const { student, schoolName, problems } = await service.getStudent(ctx, request.params.id);
+      const requests = await resolutionRequests(
+        ctx.db,
+        problems.map((p) => p.id),
       );
-      return schemas.toStudentDetail(student, schoolName, problems);
+      return schemas.toStudentDetail(
+        student,
+        schoolName,
+        problems.map((p) => ({ ...p, resolution_request_id: requests.get(p.id) ?? null })),
+      );
     },
   );
 
@@ -122,6 +130,25 @@ export function registerStudentRoutes(app: ZodApp, services: AppServices): void 
           createdAt: new Date(e.created_at).toISOString(),
         })),
       };
+    },
+  );
+
+  app.get(
+    "/api/v1/students/:id/requests",
+    {
+      config: { access: { module: "students", action: "read", studentParam: "id" } },
+      schema: {
+        tags,
+        summary:
+          "The approval requests about a student (registry changes, transfers, problem resolutions) that you may see, newest first",
+        params: idParam,
+        querystring: pageQuerySchema,
+        response: { 200: requestPage },
+      },
+    },
+    async (request) => {
+      const result = await studentRequests(contextOf(services, request), request.params.id, request.query);
+      return { ...result, items: result.items.map(toRequestSummary) };
     },
   );
 
@@ -200,10 +227,17 @@ export function registerStudentRoutes(app: ZodApp, services: AppServices): void 
               status: z.string(),
               detail: z.record(z.string(), z.unknown()),
               relatedStudentId: z.number().nullable(),
+              resolution: z.string().nullable(),
+              requestId: z
+                .number()
+                .nullable()
+                .describe("The approval request resolving (or that resolved) the problem"),
+              resolvedAt: z.string().nullable(),
               studentId: z.number(),
               studentNumber: z.string(),
               name: z.string(),
               identityNumber: z.string().nullable(),
+              schoolId: z.number(),
               schoolName: z.string(),
               createdAt: z.string(),
             }),
@@ -222,10 +256,14 @@ export function registerStudentRoutes(app: ZodApp, services: AppServices): void 
           status: p.status,
           detail: p.detail,
           relatedStudentId: p.related_student_id,
+          resolution: p.resolution,
+          requestId: p.resolution_request_id,
+          resolvedAt: p.resolved_at ? new Date(p.resolved_at).toISOString() : null,
           studentId: p.student_id,
           studentNumber: p.student_number,
           name: p.name,
           identityNumber: p.identity_number,
+          schoolId: p.school_unit_id,
           schoolName: p.school_name,
           createdAt: new Date(p.created_at).toISOString(),
         })),

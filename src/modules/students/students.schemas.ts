@@ -97,6 +97,8 @@ export const studentDetail = z.object({
       kind: z.string(),
       status: z.string(),
       relatedStudentId: z.number().nullable(),
+      /** The approval request resolving (or that resolved) the problem. */
+      requestId: z.number().nullable(),
     }),
   ),
 });
@@ -104,7 +106,13 @@ export const studentDetail = z.object({
 export function toStudentDetail(
   s: StudentRow,
   schoolName: string,
-  problems: { id: number; kind: string; status: string; related_student_id: number | null }[],
+  problems: {
+    id: number;
+    kind: string;
+    status: string;
+    related_student_id: number | null;
+    resolution_request_id: number | null;
+  }[],
 ): z.infer<typeof studentDetail> {
   return {
     id: s.id,
@@ -156,6 +164,7 @@ export function toStudentDetail(
       kind: p.kind,
       status: p.status,
       relatedStudentId: p.related_student_id,
+      requestId: p.resolution_request_id,
     })),
   };
 }

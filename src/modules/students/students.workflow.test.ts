@@ -236,4 +236,201 @@ describe("registry changes through approval", () => {
     ).toBeUndefined();
     expect((await student(first.id)).status).toBe("01");
   });
+
+  it("lets the receiving school name only the number and name: the server finds the sending school", async () => {
+    const { id } = await registerStudent(node.system, {
+      ...sampleStudent("20150606", { sequence: 411 }),
+      grade: "P3",
+      schoolCode: A,
+    });
+    const s = await student(id);
+    // School B cannot see school A: it gives neither the sending school nor the record's id.
+    expect((await clerkB.get(`/api/v1/students/${id}`)).statusCode).toBe(404);
+    const payload = {
+      studentNumber: s.student_number,
+      name: s.name,
+      toSchoolId: schoolB,
+      className: "三年级2班",
+      reason: "随父母迁居",
+    };
+    const mismatch = await clerkB.send("POST", "/api/v1/workflow/requests", {
+      type: "student_transfer",
+      payload: { ...payload, fromSchoolId: schoolB },
+    });
+    expect(mismatch.statusCode).toBe(422);
+    expect(mismatch.json().errors).toEqual([
+      expect.objectContaining({ path: "fromSchoolId", code: "student_school_mismatch" }),
+    ]);
+    const submitted = await clerkB.send("POST", "/api/v1/workflow/requests", {
+      type: "student_transfer",
+      payload,
+    });
+    expect(submitted.statusCode, submitted.body).toBe(201);
+    const requestId = submitted.json().id as number;
+    const detail = (await clerkB.get(`/api/v1/workflow/requests/${requestId}`)).json();
+    expect(detail.payload).toMatchObject({ ...payload, fromSchoolId: schoolA, studentId: id });
+    expect(detail.title).toBe(s.name);
+    const parties = await node.services.db
+      .selectFrom("workflow_party")
+      .select(["unit_id", "role"])
+      .where("request_id", "=", requestId)
+      .where("role", "in", ["sending", "receiving"])
+      .orderBy("role")
+      .execute();
+    expect(parties).toEqual([
+      { unit_id: schoolB, role: "receiving" },
+      { unit_id: schoolA, role: "sending" },
+    ]);
+    // The sending school sees the request and decides its step.
+    let version = 1;
+    for (const approver of [reviewerB, reviewerA, county]) {
+      const decided = await approver.send("POST", `/api/v1/workflow/requests/${requestId}/approve`, {
+        expectedVersion: version,
+      });
+      expect(decided.statusCode, decided.body).toBe(200);
+      version = decided.json().version;
+    }
+    expect(await student(id)).toMatchObject({ school_unit_id: schoolB, class_name: "三年级2班" });
+    const archived = await node.services.db
+      .selectFrom("workflow_request")
+      .innerJoin("archive_item", "archive_item.id", "workflow_request.archive_item_id")
+      .select("archive_item.title")
+      .where("workflow_request.id", "=", requestId)
+      .executeTakeFirstOrThrow();
+    expect(archived.title).toBe(`转学：${s.name}`);
+    const subjects = await node.services.db
+      .selectFrom("archive_subject")
+      .innerJoin("workflow_request", "workflow_request.archive_item_id", "archive_subject.item_id")
+      .select(["subject_type", "subject_id"])
+      .where("workflow_request.id", "=", requestId)
+      .where("subject_type", "in", ["student", "student_number"])
+      .orderBy("subject_type")
+      .execute();
+    expect(subjects).toEqual([
+      { subject_type: "student", subject_id: String(id) },
+      { subject_type: "student_number", subject_id: s.student_number },
+    ]);
+
+    // The student's requests: the new school and the county see the transfer; the old school no
+    // longer sees the student.
+    for (const reader of [clerkB, county]) {
+      const listed = await reader.get(`/api/v1/students/${id}/requests`);
+      expect(listed.statusCode, listed.body).toBe(200);
+      expect(listed.json().items).toEqual([
+        expect.objectContaining({
+          id: requestId,
+          type: "student_transfer",
+          title: s.name,
+          status: "approved",
+        }),
+      ]);
+    }
+    expect((await clerkA.get(`/api/v1/students/${id}/requests`)).statusCode).toBe(404);
+  });
+
+  it("moves a problem record to resolving with its request, back to open on rejection or withdrawal, resolved on approval", async () => {
+    const first = await registerStudent(node.system, {
+      ...sampleStudent("20151212", { sequence: 413 }),
+      schoolCode: A,
+    });
+    const second = await registerStudent(node.system, {
+      ...sampleStudent("20151212", { sequence: 413 }),
+      schoolCode: A,
+    });
+    expect(first.id).not.toBe(second.id);
+    const problem = await node.services.db
+      .selectFrom("student_problem")
+      .select("id")
+      .where("student_id", "=", second.id)
+      .executeTakeFirstOrThrow();
+    const row = () =>
+      node.services.db
+        .selectFrom("student_problem")
+        .select(["status", "resolution_request_id", "resolution"])
+        .where("id", "=", problem.id)
+        .executeTakeFirstOrThrow();
+    const payload = {
+      problemId: problem.id,
+      studentId: second.id,
+      schoolId: schoolA,
+      resolution: "evidence",
+      note: "双胞胎，出生证明为据",
+    };
+    const submit = () =>
+      clerkA.send("POST", "/api/v1/workflow/requests", { type: "student_problem_resolution", payload });
+
+    const firstTry = await submit();
+    expect(firstTry.statusCode, firstTry.body).toBe(201);
+    const rejectedId = firstTry.json().id as number;
+    expect(await row()).toEqual({ status: "resolving", resolution_request_id: rejectedId, resolution: null });
+    const queued = await clerkA.get("/api/v1/students/problems?status=resolving&pageSize=100");
+    expect(queued.statusCode, queued.body).toBe(200);
+    const item = queued.json().items.find((p: { id: number }) => p.id === problem.id);
+    expect(item).toMatchObject({ status: "resolving", requestId: rejectedId, schoolId: schoolA });
+    expect(item.schoolName).toEqual(expect.any(String));
+    expect(
+      (await clerkA.get("/api/v1/students/problems?pageSize=100"))
+        .json()
+        .items.map((p: { id: number }) => p.id),
+    ).not.toContain(problem.id);
+
+    // One request at a time per problem.
+    const twice = await submit();
+    expect(twice.statusCode).toBe(409);
+    expect(twice.json()).toMatchObject({ code: "problem_resolving" });
+
+    const rejected = await reviewerA.send("POST", `/api/v1/workflow/requests/${rejectedId}/reject`, {
+      expectedVersion: 1,
+      comment: "证明不足",
+    });
+    expect(rejected.statusCode, rejected.body).toBe(200);
+    expect(await row()).toEqual({ status: "open", resolution_request_id: null, resolution: null });
+
+    const secondTry = await submit();
+    const withdrawnId = secondTry.json().id as number;
+    expect(await row()).toMatchObject({ status: "resolving", resolution_request_id: withdrawnId });
+    const withdrawn = await clerkA.send("POST", `/api/v1/workflow/requests/${withdrawnId}/withdraw`, {
+      expectedVersion: 1,
+    });
+    expect(withdrawn.statusCode, withdrawn.body).toBe(200);
+    expect(await row()).toMatchObject({ status: "open", resolution_request_id: null });
+
+    const resolved = await submitAndApprove(clerkA, "student_problem_resolution", payload, [
+      reviewerA,
+      county,
+    ]);
+    expect(resolved.status).toBe("approved");
+    expect(await row()).toEqual({
+      status: "resolved",
+      resolution_request_id: resolved.id,
+      resolution: "evidence",
+    });
+    const detail = (await clerkA.get(`/api/v1/students/${second.id}`)).json();
+    expect(detail.problems).toEqual([expect.objectContaining({ id: problem.id, requestId: resolved.id })]);
+
+    // Every move of the problem is audited.
+    const moves = await node.services.db
+      .selectFrom("audit_log")
+      .select("detail")
+      .where("action", "=", "student.problem_status")
+      .where("subject_id", "=", String(problem.id))
+      .orderBy("id")
+      .execute();
+    expect(moves.map((m) => (m.detail as { after: { status: string } }).after.status)).toEqual([
+      "resolving",
+      "open",
+      "resolving",
+      "open",
+      "resolving",
+      "resolved",
+    ]);
+
+    // The student's requests, newest first, link to each of them.
+    const requests = (await clerkA.get(`/api/v1/students/${second.id}/requests`)).json();
+    expect(requests.items.map((r: { id: number; status: string }) => [r.id, r.status])).toEqual([
+      [resolved.id, "approved"],
+      [withdrawnId, "withdrawn"],
+      [rejectedId, "rejected"],
+    ]);
+  });
 });

@@ -4,14 +4,18 @@
  * submission; the change itself is applied in the transaction of the final approval, with its
  * event, so an approved request and the record it changed never disagree.
  */
-import { sql, type Transaction } from "kysely";
+import type { Transaction } from "kysely";
 import { z } from "zod";
 import type { DB } from "../../db/schema";
+import type { PageQuery } from "../../http/pagination";
+import { can } from "../../platform/access/actor";
 import type { ServiceContext } from "../../platform/context";
 import { validateIdentityNumber } from "../../platform/identifiers/identity-number";
 import { registerRequestType, type WorkflowRequest } from "../../platform/workflow/workflow.registry";
-import { conflict, notFound, unprocessable } from "../../shared/errors";
+import { searchRequests } from "../../platform/workflow/workflow.supervision";
+import { AppError, conflict, notFound, unprocessable } from "../../shared/errors";
 import { todayIso } from "../../shared/time";
+import { markProblemResolved, markProblemResolving, reopenProblem } from "./students.problems";
 import * as repo from "./students.repo";
 import { finalGrade, gradeSteps, isInSummerFreeze } from "./students.school-year";
 import { IN_SCHOOL } from "./students.service";
@@ -133,12 +137,40 @@ async function checkSchool(ctx: ServiceContext, payload: { studentId: number; sc
   return student;
 }
 
+// ---------------------------------------------------------------- a student's requests
+
+/**
+ * The requests about one student that the caller may see: every round's payload naming the
+ * student's id (all registry changes; transfers since the server completes them) or, for older
+ * transfers, its number. Newest first.
+ */
+export async function studentRequests(ctx: ServiceContext, studentId: number, page: PageQuery) {
+  if (!can(ctx.actor, "students", "read") || !can(ctx.actor, "workflow", "read"))
+    throw new AppError("forbidden", 403);
+  const student = await repo.findStudent(ctx.db, ctx.actor.scope, studentId);
+  if (!student) throw notFound("student_not_found");
+  return searchRequests(
+    ctx,
+    { payloadAny: { studentId: String(student.id), studentNumber: student.student_number } },
+    page,
+  );
+}
+
 // ---------------------------------------------------------------- transfer (转学)
 
+/**
+ * The receiving school names the student by number and name only: it cannot see the sending
+ * school (outside its scope). The server finds the record nationwide and completes the payload
+ * with the student's id and school (`prepare`), so the chain, the parties and the archive name
+ * the right sending school. An explicit fromSchoolId is still accepted and must match.
+ */
 const transferPayload = z.object({
   studentNumber: z.string().regex(/^[GJL]\d{17}[\dX]$|^L\d{18}$/),
   name: z.string().trim().min(1).max(100),
-  fromSchoolId: z.number().int().positive(),
+  /** Derived by the server from the record found; when given, it must be the student's school. */
+  fromSchoolId: z.number().int().positive().optional(),
+  /** Derived by the server from the record found (a value given is replaced). */
+  studentId: z.number().int().positive().optional(),
   toSchoolId: z.number().int().positive(),
   className: z.string().trim().max(50).optional(),
   reason,
@@ -152,8 +184,21 @@ registerRequestType({
   payloadSchema: transferPayload,
   chain: "transfer",
   parties: (p) => ({ receiving: p.toSchoolId, sending: p.fromSchoolId }),
-  title: (p) => `转学：${p.name}`,
-  archiveSubjects: (p) => [{ type: "student_number", id: p.studentNumber }],
+  // The type is shown beside the title in lists and prefixed in the archive: "转学：<name>".
+  title: (p) => p.name,
+  archiveSubjects: (p) => [
+    { type: "student_number", id: p.studentNumber },
+    ...(p.studentId ? [{ type: "student", id: String(p.studentId) }] : []),
+  ],
+  async prepare(ctx, p) {
+    const student = await studentByNumber(ctx, p.studentNumber, p.name);
+    if (p.fromSchoolId !== undefined && p.fromSchoolId !== student.school_unit_id) {
+      throw unprocessable("validation_failed", {}, [
+        { path: "fromSchoolId", code: "student_school_mismatch" },
+      ]);
+    }
+    return { ...p, studentId: student.id, fromSchoolId: student.school_unit_id };
+  },
   async validate(ctx, p) {
     // Started by the receiving school (or its administration): the target must be in scope.
     const target = await ctx.db
@@ -192,11 +237,14 @@ registerRequestType({
     const p = request.payload as z.infer<typeof transferPayload>;
     const student = await trx
       .selectFrom("student")
-      .select(["id", "status"])
+      .select(["id", "status", "school_unit_id"])
       .where("student_number", "=", p.studentNumber)
       .executeTakeFirst();
     if (!student) throw notFound("student_not_found");
     requireStatus(student.status, [STATUS.inSchool], "student_not_in_school");
+    // The student left the sending school while the request ran (another transfer approved).
+    if (p.fromSchoolId !== undefined && student.school_unit_id !== p.fromSchoolId)
+      throw conflict("student_school_mismatch");
     const target = await trx
       .selectFrom("org_unit")
       .select(["province_code"])
@@ -537,20 +585,19 @@ registerRequestType({
       throw unprocessable("validation_failed", {}, [{ path: "corrections", code: "field_required" }]);
     }
   },
+  // The problem follows the request: resolving while it runs, open again if it fails.
+  async onSubmitted(trx, request, ctx) {
+    await markProblemResolving(trx, ctx, request.id, request.payload);
+  },
+  async onRejected(trx, request, ctx) {
+    await reopenProblem(trx, ctx, request.id, request.payload.problemId);
+  },
+  async onWithdrawn(trx, request, ctx) {
+    await reopenProblem(trx, ctx, request.id, request.payload.problemId);
+  },
   async onApproved(trx, request, ctx) {
     const p = request.payload as z.infer<typeof resolutionPayload>;
-    const problem = await trx
-      .selectFrom("student_problem")
-      .selectAll()
-      .where("id", "=", p.problemId)
-      .forUpdate()
-      .executeTakeFirst();
-    if (!problem || problem.status === "resolved") throw notFound("problem_not_found");
-    await trx
-      .updateTable("student_problem")
-      .set({ status: "resolved", resolution: p.resolution, resolved_at: new Date(), updated_at: sql`now()` })
-      .where("id", "=", p.problemId)
-      .execute();
+    await markProblemResolved(trx, ctx, request.id, p.problemId, p.resolution);
     if (p.resolution === "deletion") {
       // The record was a duplicate: it goes, its natural key is kept for the exchange feed.
       const student = await studentForUpdate(trx, p.studentId);

@@ -12,6 +12,17 @@
  *
  * The chain's steps are data (data/workflow/chains.json); approving needs `<module>:approve`,
  * submitting `<module>:write`.
+ *
+ * Order of the hooks at submission and at each resubmission: the payload is parsed with
+ * `payloadSchema`, then `prepare` completes it on the server (e.g. a transfer derives the sending
+ * school from the student the receiving school named, which it cannot see itself), then
+ * `validate` checks it and `parties` places it; what `prepare` returned is what is stored, hashed,
+ * signed and archived. `onSubmitted` runs in the transaction that stores the round (the request
+ * id is known there), `onApproved` / `onRejected` in that of the final decision and `onWithdrawn`
+ * in that of the withdrawal, so a module's own state follows the request's without a gap.
+ *
+ * Titles: `title()` names what the request is about (a student, a report), not its type; lists
+ * show the type beside it, and the archive titles the record `<type>：<title>` (requestHeading).
  */
 import type { Transaction } from "kysely";
 import type { z } from "zod";
@@ -54,15 +65,29 @@ export interface RequestTypeDefinition<P extends object> {
   chain: string;
   /** Unit ids by side; default: the subject is the unit named at submission, or the submitter's. */
   parties?: (payload: P, submitter: Actor) => Partial<Record<WorkflowSide, number>>;
-  /** The request's title in lists; default: the type's Chinese title. */
+  /**
+   * The request's title in lists: whom or what it is about, without the type (lists and the
+   * archive add the type); default: the type's Chinese title.
+   */
   title?: (payload: P) => string;
+  /**
+   * Completes or normalises the parsed payload on the server before `validate` and `parties`, at
+   * submission and at each resubmission (throw an AppError to refuse). The result is the payload
+   * stored for the round. Runs outside the submission's transaction at first submission, inside
+   * it at resubmission.
+   */
+  prepare?: (ctx: ServiceContext, payload: P) => Promise<P>;
   /** Business preconditions checked at submission and resubmission (throw an AppError). */
   validate?: (ctx: ServiceContext, payload: P) => Promise<void>;
   /** What the archived request is about, besides its units (e.g. a student). */
   archiveSubjects?: (payload: P) => SubjectRef[];
   retentionClass?: RetentionClass;
+  /** In the transaction that stores a round: at submission and at each resubmission. */
+  onSubmitted?: RequestHook<P>;
   onApproved?: RequestHook<P>;
   onRejected?: RequestHook<P>;
+  /** In the transaction of the withdrawal (the payload is that of the last round). */
+  onWithdrawn?: RequestHook<P>;
 }
 
 export type AnyRequestType = RequestTypeDefinition<object>;
@@ -90,6 +115,15 @@ export function requireRequestType(code: string): AnyRequestType {
     ]);
   }
   return type;
+}
+
+/**
+ * A request's title with its type, once: `<type>：<title>`, or the title alone when it is the
+ * type's title or already begins with it (the default title, and titles written that way before).
+ */
+export function requestHeading(type: Pick<AnyRequestType, "titleZh">, title: string): string {
+  if (title === type.titleZh || title.startsWith(`${type.titleZh}：`)) return title;
+  return `${type.titleZh}：${title}`;
 }
 
 export function listRequestTypes(): AnyRequestType[] {

@@ -317,6 +317,30 @@ export interface RequestFilter {
   type?: string | undefined;
   submitterUnitId?: number | undefined;
   subjectUnitId?: number | undefined;
+  /**
+   * Requests about a record: the payload of some round has one of these top-level fields with
+   * that value (compared as text), e.g. `{ studentId: "42", studentNumber: "G…" }`. Keys are
+   * field names written in code; a field searched often deserves an expression index.
+   */
+  payloadAny?: Record<string, string> | undefined;
+}
+
+const PAYLOAD_KEY = /^[A-Za-z][A-Za-z0-9_]*$/;
+
+function payloadNames(fields: Record<string, string>) {
+  const entries = Object.entries(fields);
+  for (const [key] of entries) if (!PAYLOAD_KEY.test(key)) throw new Error(`bad payload key ${key}`);
+  return (eb: ExpressionBuilder<DB, "workflow_request">) =>
+    eb.exists(
+      eb
+        .selectFrom("workflow_submission as ps")
+        .whereRef("ps.request_id", "=", "workflow_request.id")
+        // The key is a literal so that an expression index on (payload->>'key') serves it.
+        .where((inner) =>
+          inner.or(entries.map(([key, value]) => inner(sql`ps.payload->>${sql.lit(key)}`, "=", value))),
+        )
+        .select(sql`1`.as("one")),
+    );
 }
 
 export async function searchRequests(
@@ -332,6 +356,11 @@ export async function searchRequests(
     query = query.where("workflow_request.submitter_unit_id", "=", filter.submitterUnitId);
   if (filter.subjectUnitId !== undefined)
     query = query.where("workflow_request.subject_unit_id", "=", filter.subjectUnitId);
+  if (filter.payloadAny) {
+    // An empty set of fields names no record: nothing is about it.
+    if (Object.keys(filter.payloadAny).length === 0) return { rows: [], cappedTotal: 0 };
+    query = query.where(payloadNames(filter.payloadAny));
+  }
   const rows = await query
     .orderBy("workflow_request.id", "desc")
     .limit(window.limit)

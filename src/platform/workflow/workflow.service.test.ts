@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { z } from "zod";
 import {
   createTestNode,
   createUser,
@@ -11,11 +12,13 @@ import {
   type TestNode,
   unitIdByCode,
 } from "../../../test/support/app";
+import { conflict } from "../../shared/errors";
 import { todayIso } from "../../shared/time";
 import { buildActor } from "../access/auth.service";
 import { type SigningContext, withSigning } from "../signing/signing.context";
 import { addWorkingDays } from "./workflow.calendar";
 import { registerGeneralRequestTypes } from "./workflow.general-types";
+import { registerRequestType, requestHeading } from "./workflow.registry";
 import {
   addComment,
   decide,
@@ -444,5 +447,88 @@ describe("deadlines", () => {
     const steps = (await getRequest(ctx.clerkA!, id)).steps;
     expect(steps[0]!.due_on).toBe("2025-10-21");
     expect(steps[1]!.due_on).toBe(await addWorkingDays(node.services.db, todayIso(), 10));
+  });
+});
+
+describe("type hooks: prepare, onSubmitted, onWithdrawn; titles", () => {
+  const calls: string[] = [];
+  beforeAll(() => {
+    registerRequestType({
+      code: "test_prepared_report",
+      module: "workflow",
+      titleZh: "测试报送",
+      titleEn: "Test report",
+      payloadSchema: z.object({ code: z.string(), derived: z.string().optional() }),
+      chain: "report",
+      title: (p) => p.code,
+      // The server completes what the submitter cannot know; "BAD" is refused before anything is stored.
+      async prepare(_ctx, p) {
+        if (p.code === "BAD") throw conflict("unit_not_active", { name: p.code });
+        return { ...p, code: p.code.toUpperCase(), derived: `derived-${p.code.toLowerCase()}` };
+      },
+      async validate(_ctx, p) {
+        if (!p.derived) throw new Error("validate saw the payload before prepare");
+      },
+      async onSubmitted(trx, request) {
+        const stored = await trx
+          .selectFrom("workflow_request")
+          .select("status")
+          .where("id", "=", request.id)
+          .executeTakeFirstOrThrow();
+        calls.push(`submitted:${request.id}:${request.round}:${request.payload.code}:${stored.status}`);
+      },
+      async onWithdrawn(_trx, request) {
+        calls.push(`withdrawn:${request.id}:${request.status}`);
+      },
+    });
+  });
+
+  it("stores the prepared payload, runs onSubmitted in each round and onWithdrawn on withdrawal", async () => {
+    const { id } = await submitRequest(ctx.clerkA!, {
+      type: "test_prepared_report",
+      payload: { code: "ab" },
+    });
+    let detail = await getRequest(ctx.clerkA!, id);
+    expect(detail.submissions[0]!.payload).toEqual({ code: "AB", derived: "derived-ab" });
+    expect(detail.request.title).toBe("AB");
+    await decide(ctx.leaderA!, id, { decision: "return", expectedVersion: 1, comment: "重填" });
+    await resubmitRequest(ctx.clerkA!, id, { expectedVersion: 2, payload: { code: "cd" } });
+    detail = await getRequest(ctx.clerkA!, id);
+    expect(detail.submissions[1]!.payload).toEqual({ code: "CD", derived: "derived-cd" });
+    // The type's title follows the edited payload.
+    expect(detail.request.title).toBe("CD");
+    await withdrawRequest(ctx.clerkA!, id, { expectedVersion: 3 });
+    expect(calls).toEqual([
+      `submitted:${id}:1:AB:in_progress`,
+      `submitted:${id}:2:CD:in_progress`,
+      `withdrawn:${id}:withdrawn`,
+    ]);
+  });
+
+  it("refuses a payload its prepare hook refuses, storing nothing", async () => {
+    await expectRefused(
+      undefined,
+      () => submitRequest(ctx.clerkA!, { type: "test_prepared_report", payload: { code: "BAD" } }),
+      { code: "unit_not_active", status: 409 },
+    );
+  });
+
+  it("titles the archived record with the type once", async () => {
+    const type = { titleZh: "转学" };
+    expect(requestHeading(type, "张三")).toBe("转学：张三");
+    expect(requestHeading(type, "转学")).toBe("转学");
+    expect(requestHeading(type, "转学：张三")).toBe("转学：张三");
+    const { id } = await submitRequest(ctx.clerkA!, {
+      type: "test_prepared_report",
+      payload: { code: "ef" },
+    });
+    await decide(ctx.leaderA!, id, { decision: "reject", expectedVersion: 1, comment: "不需要" });
+    const archived = await node.services.db
+      .selectFrom("workflow_request")
+      .innerJoin("archive_item", "archive_item.id", "workflow_request.archive_item_id")
+      .select("archive_item.title")
+      .where("workflow_request.id", "=", id)
+      .executeTakeFirstOrThrow();
+    expect(archived.title).toBe("测试报送：EF");
   });
 });

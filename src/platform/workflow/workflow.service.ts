@@ -28,6 +28,8 @@ import { type ChainResolution, initiatingParty, type PartyUnits, resolveChain } 
 import {
   type AnyRequestType,
   findRequestType,
+  type RequestHook,
+  requestHeading,
   requireRequestType,
   type WorkflowRequest,
 } from "./workflow.registry";
@@ -41,6 +43,45 @@ export function payloadHash(payload: unknown): string {
 
 function requirePermission(ctx: ServiceContext, type: AnyRequestType, action: Action): void {
   if (!can(ctx.actor, type.module, action)) throw new AppError("forbidden", 403);
+}
+
+/** The payload of a round as the type stores it: parsed, then completed by its `prepare` hook. */
+async function preparePayload(
+  ctx: ServiceContext,
+  type: AnyRequestType,
+  input: unknown,
+): Promise<Record<string, unknown>> {
+  const parsed = parsePayload(type, input);
+  if (!type.prepare) return parsed;
+  return (await type.prepare(ctx, parsed)) as Record<string, unknown>;
+}
+
+/** Runs one of a type's hooks in the caller's transaction, on the request as it now stands. */
+async function runTypeHook(
+  ctx: ServiceContext,
+  trx: Trx,
+  hook: RequestHook<object> | undefined,
+  request: repo.RequestRow,
+  changes: { status: repo.RequestRow["status"]; version: number; round?: number },
+): Promise<void> {
+  if (!hook) return;
+  const round = changes.round ?? request.round;
+  const submission = await repo.findSubmission(trx, request.id, round);
+  const view: WorkflowRequest<Record<string, unknown>> = {
+    id: request.id,
+    typeCode: request.type_code,
+    title: request.title,
+    status: changes.status,
+    version: changes.version,
+    round,
+    subjectUnitId: request.subject_unit_id,
+    submitterUserId: request.submitter_user_id,
+    submitterUnitId: request.submitter_unit_id,
+    provinceCode: request.province_code,
+    payload: submission?.payload ?? {},
+    contentHash: submission?.content_hash ?? request.content_hash,
+  };
+  await hook(trx, view, { db: trx, codes: ctx.codes, actor: ctx.actor, ip: ctx.ip });
 }
 
 function parsePayload(type: AnyRequestType, payload: unknown): Record<string, unknown> {
@@ -143,7 +184,7 @@ export interface ActionResult {
 export async function submitRequest(ctx: ServiceContext, input: SubmitInput): Promise<ActionResult> {
   const type = requireRequestType(input.type);
   requirePermission(ctx, type, "write");
-  const payload = parsePayload(type, input.payload);
+  const payload = await preparePayload(ctx, type, input.payload);
   if (type.validate) await type.validate(ctx, payload);
   return inTransaction(ctx.db, async (trx) => {
     const parties = await resolveParties(ctx, trx, type, payload, input.subjectUnitId);
@@ -176,6 +217,10 @@ export async function submitRequest(ctx: ServiceContext, input: SubmitInput): Pr
     });
     await insertRound(trx, id, 1, resolution, now);
     await repo.insertParties(trx, id, partyRows(ctx.actor.unitId, parties, resolution));
+    if (type.onSubmitted) {
+      const stored = await repo.findRequest(trx, id);
+      await runTypeHook(ctx, trx, type.onSubmitted, stored!, { status: "in_progress", version: 1 });
+    }
     await recordAudit(trx, {
       actor: ctx.actor,
       ip: ctx.ip,
@@ -412,23 +457,7 @@ async function advance(ctx: SigningContext, trx: Trx, step: Advance): Promise<re
 
 async function runHook(ctx: SigningContext, trx: Trx, step: Advance, status: "approved" | "rejected") {
   const hook = status === "approved" ? step.type.onApproved : step.type.onRejected;
-  if (!hook) return;
-  const submission = await repo.findSubmission(trx, step.request.id, step.request.round);
-  const view: WorkflowRequest<Record<string, unknown>> = {
-    id: step.request.id,
-    typeCode: step.request.type_code,
-    title: step.request.title,
-    status,
-    version: step.version,
-    round: step.request.round,
-    subjectUnitId: step.request.subject_unit_id,
-    submitterUserId: step.request.submitter_user_id,
-    submitterUnitId: step.request.submitter_unit_id,
-    provinceCode: step.request.province_code,
-    payload: submission?.payload ?? {},
-    contentHash: submission?.content_hash ?? step.request.content_hash,
-  };
-  await hook(trx, view, { db: trx, codes: ctx.codes, actor: ctx.actor, ip: ctx.ip });
+  await runTypeHook(ctx, trx, hook, step.request, { status, version: step.version });
 }
 
 /** The full record of a closed request: what was asked each round and every signed decision. */
@@ -495,7 +524,7 @@ async function archiveRequest(ctx: SigningContext, trx: Trx, requestId: number, 
     { ...ctx.actor, ip: ctx.ip },
     {
       unitId: ctx.actor.unitId,
-      title: `${type.titleZh}：${record.request.title}`.slice(0, 300),
+      title: requestHeading(type, record.request.title).slice(0, 300),
       kind: "workflow_request",
       retentionClass: type.retentionClass ?? "y30",
       subjects: [
@@ -527,13 +556,15 @@ export async function resubmitRequest(
     const type = requireRequestType(request.type_code);
     if (!isSubmitterSide(ctx, request, type)) throw new AppError("not_submitter", 403);
     if (request.status !== "returned") throw conflict("request_not_returned");
-    const payload = parsePayload(type, input.payload);
+    const payload = await preparePayload({ ...ctx, db: trx }, type, input.payload);
     if (type.validate) await type.validate({ ...ctx, db: trx }, payload);
     const parties = await resolveParties(ctx, trx, type, payload, request.subject_unit_id);
     const resolution = await resolveChain(trx, type.chain, parties);
     const version = await claim(trx, request, input.expectedVersion);
     const round = request.round + 1;
     const now = new Date();
+    // The type's title follows an edited payload (e.g. a corrected name), unless one is given.
+    const title = input.title ?? type.title?.(payload);
     const contentHash = payloadHash(payload);
     await repo.insertSubmission(trx, {
       request_id: id,
@@ -551,8 +582,9 @@ export async function resubmitRequest(
       current_step_no: 1,
       content_hash: contentHash,
       subject_unit_id: initiatingParty(parties)!.id,
-      ...(input.title ? { title: input.title } : {}),
+      ...(title ? { title } : {}),
     });
+    await runTypeHook(ctx, trx, type.onSubmitted, request, { status: "in_progress", version, round });
     await recordAudit(trx, {
       actor: ctx.actor,
       ip: ctx.ip,
@@ -590,6 +622,7 @@ export async function withdrawRequest(
     const version = await claim(trx, request, input.expectedVersion);
     await repo.skipOpenSteps(trx, id, request.round);
     await repo.updateRequest(trx, id, { status: "withdrawn", current_step_no: null, closed_at: new Date() });
+    await runTypeHook(ctx, trx, type.onWithdrawn, request, { status: "withdrawn", version });
     await recordAudit(trx, {
       actor: ctx.actor,
       ip: ctx.ip,

@@ -6,6 +6,7 @@
 import { type QueryClient, useQuery } from "@tanstack/react-query";
 import { apiDownload, apiRequest } from "../../../shared/api/client";
 import type { Page } from "../../../shared/api/types";
+import type { RequestSummary } from "../../workflow/api/workflow";
 
 export interface StudentRow {
   id: number;
@@ -35,6 +36,8 @@ export interface StudentProblemRef {
   kind: string;
   status: string;
   relatedStudentId: number | null;
+  /** The approval request resolving (or that resolved) the problem. */
+  requestId: number | null;
 }
 
 export interface Student {
@@ -109,10 +112,15 @@ export interface ProblemRow {
   status: string;
   detail: Record<string, unknown>;
   relatedStudentId: number | null;
+  resolution: string | null;
+  /** The approval request resolving (or that resolved) the problem. */
+  requestId: number | null;
+  resolvedAt: string | null;
   studentId: number;
   studentNumber: string;
   name: string;
   identityNumber: string | null;
+  schoolId: number;
   schoolName: string;
   createdAt: string;
 }
@@ -153,6 +161,8 @@ export const studentKeys = {
   list: (filter: StudentFilter & { page: number; pageSize: number }) => ["students", "list", filter] as const,
   one: (id: number) => ["students", id, "detail"] as const,
   history: (id: number) => ["students", id, "history"] as const,
+  requests: (id: number, page: number, pageSize: number) =>
+    ["students", id, "requests", page, pageSize] as const,
   asOf: (id: number, date: string) => ["students", id, "as-of", date] as const,
   problems: (filter: ProblemFilter) => ["students", "problems", filter] as const,
 };
@@ -178,6 +188,17 @@ export function useStudentHistory(id: number) {
     queryKey: studentKeys.history(id),
     queryFn: () => apiRequest<{ items: StudentEvent[] }>(`/students/${id}/history`),
     enabled: id > 0,
+  });
+}
+
+/** The approval requests about a student that the caller may see, newest first. */
+export function useStudentRequests(id: number, page: number, pageSize: number) {
+  return useQuery({
+    queryKey: studentKeys.requests(id, page, pageSize),
+    queryFn: () =>
+      apiRequest<Page<RequestSummary>>(`/students/${id}/requests`, { query: { page, pageSize } }),
+    enabled: id > 0,
+    placeholderData: (previous) => previous,
   });
 }
 

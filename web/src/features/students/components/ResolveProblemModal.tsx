@@ -17,7 +17,7 @@ export interface ProblemTarget {
   studentId: number;
   studentName: string;
   studentNumber: string;
-  /** Known on the student's page; the queue does not list it, so the record is read for it. */
+  /** The student's school (the queue and the student's page both know it); read from the record if not given. */
   schoolId?: number;
 }
 

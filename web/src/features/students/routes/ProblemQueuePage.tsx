@@ -1,7 +1,8 @@
 /**
  * 问题学籍: the queue of suspected duplicates, identity numbers failing their check and records
  * missing required fields, in the selected unit's subtree. Clerks who maintain records can scan
- * for new problems and start the resolution (an approval request) of each.
+ * for new problems and start the resolution (an approval request) of each; a problem being
+ * resolved shows its status (处理中) and links to its request.
  */
 import { ScanOutlined } from "@ant-design/icons";
 import { useQueryClient } from "@tanstack/react-query";
@@ -86,6 +87,19 @@ export function ProblemQueuePage() {
         ) : null,
     },
     { key: "status", title: t("problem.status"), render: (_, p) => <ProblemStatusTag status={p.status} /> },
+    {
+      key: "request",
+      title: t("problem.request"),
+      render: (_, p) =>
+        p.requestId ? (
+          <Link
+            to={`/approvals/requests/${p.requestId}`}
+            aria-label={t("problem.requestNamed", { id: p.requestId })}
+          >
+            #{p.requestId}
+          </Link>
+        ) : null,
+    },
     { key: "createdAt", title: t("problem.createdAt"), render: (_, p) => formatDate(p.createdAt) },
   ];
   if (mayResolve) {
@@ -106,6 +120,7 @@ export function ProblemQueuePage() {
                 studentId: p.studentId,
                 studentName: p.name,
                 studentNumber: p.studentNumber,
+                schoolId: p.schoolId,
               })
             }
           >

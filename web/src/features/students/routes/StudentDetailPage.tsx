@@ -1,8 +1,8 @@
 /**
  * One student's record (the read is audited by the API): every template field by its label,
  * guardians, problem records, the change history, the record as of any date, the archived
- * documents with their seals checked, the registry card, and the registry changes the record's
- * status allows — each submitted as an approval request.
+ * documents with their seals checked, the approval requests about the student, the registry
+ * card, and the registry changes the record's status allows — each submitted as an approval request.
  */
 import { DownOutlined, FilePdfOutlined, SafetyCertificateOutlined, SwapOutlined } from "@ant-design/icons";
 import { useQueryClient } from "@tanstack/react-query";
@@ -43,6 +43,7 @@ import { allowedChanges, ChangeRequestModal, type ChangeType } from "../componen
 import { type ProblemTarget, ResolveProblemModal } from "../components/ResolveProblemModal";
 import { GuardiansTable, StudentAttributes } from "../components/StudentAttributes";
 import { StudentHistory } from "../components/StudentHistory";
+import { StudentRequests } from "../components/StudentRequests";
 import { ProblemKindTag, ProblemStatusTag, StudentStatusTag } from "../components/StudentTags";
 
 function IssueCardButton({ student }: { student: Student }) {
@@ -104,6 +105,12 @@ function ProblemsTable({
                 {t("problem.relatedRecord", { id: p.relatedStudentId })}
               </Link>
             ) : null,
+        },
+        {
+          key: "request",
+          title: t("problem.request"),
+          render: (_, p) =>
+            p.requestId ? <Link to={`/approvals/requests/${p.requestId}`}>#{p.requestId}</Link> : null,
         },
         ...(onResolve
           ? [
@@ -284,6 +291,15 @@ export function StudentDetailPage() {
           },
           ...(can("workflow:read")
             ? [
+                {
+                  key: "requests",
+                  label: t("student.tab.requests"),
+                  children: (
+                    <Card size="small">
+                      <StudentRequests studentId={student.id} />
+                    </Card>
+                  ),
+                },
                 {
                   key: "archive",
                   label: t("student.tab.archive"),

@@ -1,16 +1,16 @@
 /**
  * 转入申请: the receiving school (or its administration) asks for a student of another school.
- * The student is named by number and name, which must both match the national registry; the
- * request then runs the transfer chain (receiving school, sending school, county…) and the
- * student moves when the last step approves.
+ * The student is named by number and name only, which must both match the national registry:
+ * the receiving school cannot see the sending school (outside its scope), so the server finds it
+ * from the record. The request then runs the transfer chain (receiving school, sending school,
+ * county…) and the student moves when the last step approves.
  */
 import { SendOutlined } from "@ant-design/icons";
-import { Alert, Button, Card, Col, Form, Input, InputNumber, Radio, Row, Typography } from "antd";
+import { Alert, Button, Card, Col, Form, Input, Row, Typography } from "antd";
 import { useState } from "react";
 import { Link } from "react-router";
 import { useSelectedUnit } from "../../../shared/api/selected-unit";
 import { useI18n } from "../../../shared/i18n/I18nProvider";
-import { useMe } from "../../../shared/session/session";
 import { applyNestedProblemToForm, type UnplacedProblem } from "../../../shared/ui/form-errors";
 import { PageTitle } from "../../../shared/ui/PageTitle";
 import { ProblemAlert } from "../../../shared/ui/ProblemAlert";
@@ -22,47 +22,33 @@ interface TransferValues {
   name: string;
   className?: string;
   toSchoolId: number;
-  fromWay: "scope" | "id";
-  fromSchoolId?: number;
-  fromSchoolUnitId?: number | null;
   reason: string;
 }
 
-const FIELDS = [
-  "studentNumber",
-  "name",
-  "className",
-  "toSchoolId",
-  "fromSchoolId",
-  "fromSchoolUnitId",
-  "reason",
-];
+const FIELDS = ["studentNumber", "name", "className", "toSchoolId", "reason"];
 const STUDENT_NUMBER = /^[GJL]\d{17}[\dX]$|^L\d{18}$/;
 
 export function TransferInPage() {
   const { t } = useI18n();
   const { unit } = useSelectedUnit();
-  const { data: me } = useMe();
   const [form] = Form.useForm<TransferValues>();
   const [problem, setProblem] = useState<UnplacedProblem | null>(null);
   const [submitting, setSubmitting] = useState(false);
   const [submitted, setSubmitted] = useState<{ id: number; name: string } | null>(null);
-  const fromWay = Form.useWatch("fromWay", form) ?? "scope";
   const ownSchool = unit.kind === "school" ? unit : undefined;
 
   const submit = async (values: TransferValues) => {
     setSubmitting(true);
     setProblem(null);
     try {
-      const fromSchoolId = values.fromWay === "id" ? values.fromSchoolUnitId : values.fromSchoolId;
       const name = values.name.trim();
+      // The sending school is not asked for: the server derives it from the record found.
       const result = await submitRequest({
         type: "student_transfer",
         payload: {
           studentNumber: values.studentNumber.trim().toUpperCase(),
           name,
-          fromSchoolId,
-          toSchoolId: values.toSchoolId,
+          toSchoolId: ownSchool?.id ?? values.toSchoolId,
           ...(values.className?.trim() ? { className: values.className.trim() } : {}),
           reason: values.reason.trim(),
         },
@@ -70,13 +56,9 @@ export function TransferInPage() {
       setSubmitted({ id: result.id, name });
       form.resetFields();
     } catch (error) {
-      const placed = applyNestedProblemToForm(form, error, FIELDS);
-      // The API names the sending school "fromSchoolId" however it was chosen.
-      if (values.fromWay === "id") {
-        const errors = form.getFieldError("fromSchoolId");
-        if (errors.length > 0) form.setFields([{ name: "fromSchoolUnitId", errors }]);
-      }
-      setProblem(placed);
+      // A school's own target field is not shown: a problem with it goes to the alert.
+      const fields = ownSchool ? FIELDS.filter((f) => f !== "toSchoolId") : FIELDS;
+      setProblem(applyNestedProblemToForm(form, error, fields));
     } finally {
       setSubmitting(false);
     }
@@ -102,8 +84,7 @@ export function TransferInPage() {
           form={form}
           name="transfer-in"
           layout="vertical"
-          // A school's scope is the school itself: the sending school lies outside it.
-          initialValues={{ fromWay: me?.side === "school" ? "id" : "scope", toSchoolId: ownSchool?.id }}
+          initialValues={{ toSchoolId: ownSchool?.id }}
           onFinish={(values) => void submit(values)}
           scrollToFirstError
         >
@@ -133,59 +114,31 @@ export function TransferInPage() {
               </Form.Item>
             </Col>
             <Col xs={24} md={12}>
-              <Form.Item
-                name="toSchoolId"
-                label={t("transfer.toSchool")}
-                rules={[{ required: true, message: t("form.required") }]}
-              >
-                <UnitPicker
-                  kind="school"
-                  status="active"
-                  initialOptions={
-                    ownSchool
-                      ? [{ value: ownSchool.id, label: `${ownSchool.name}（${ownSchool.code}）` }]
-                      : []
-                  }
-                />
-              </Form.Item>
+              {ownSchool ? (
+                // A school receives students into itself: its clerk enters only the student,
+                // the class and the reason.
+                <>
+                  <Form.Item label={t("transfer.toSchool")}>
+                    <Input value={`${ownSchool.name}（${ownSchool.code}）`} disabled />
+                  </Form.Item>
+                  <Form.Item name="toSchoolId" hidden>
+                    <Input />
+                  </Form.Item>
+                </>
+              ) : (
+                <Form.Item
+                  name="toSchoolId"
+                  label={t("transfer.toSchool")}
+                  rules={[{ required: true, message: t("form.required") }]}
+                >
+                  <UnitPicker kind="school" status="active" />
+                </Form.Item>
+              )}
             </Col>
             <Col xs={24} md={12}>
               <Form.Item name="className" label={t("transfer.className")} rules={[{ max: 50 }]}>
                 <Input maxLength={50} />
               </Form.Item>
-            </Col>
-            <Col xs={24}>
-              <Form.Item name="fromWay" label={t("transfer.fromSchool")}>
-                <Radio.Group
-                  options={[
-                    { value: "scope", label: t("transfer.fromScope") },
-                    { value: "id", label: t("transfer.fromId") },
-                  ]}
-                />
-              </Form.Item>
-            </Col>
-            <Col xs={24} md={12}>
-              {fromWay === "scope" ? (
-                <Form.Item
-                  name="fromSchoolId"
-                  label={t("transfer.fromSchoolPick")}
-                  rules={[{ required: true, message: t("form.required") }]}
-                >
-                  <UnitPicker
-                    kind="school"
-                    exclude={form.getFieldValue("toSchoolId") as number | undefined}
-                  />
-                </Form.Item>
-              ) : (
-                <Form.Item
-                  name="fromSchoolUnitId"
-                  label={t("transfer.fromSchoolId")}
-                  extra={t("transfer.fromSchoolIdHint")}
-                  rules={[{ required: true, message: t("form.required") }]}
-                >
-                  <InputNumber<number> min={1} precision={0} style={{ width: "100%" }} />
-                </Form.Item>
-              )}
             </Col>
             <Col xs={24}>
               <Form.Item
