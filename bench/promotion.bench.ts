@@ -83,12 +83,16 @@ interface RunResult {
   loadAverage: number[];
 }
 
-/** The raw baseline: the same grade changes as the job, in one statement, no events. */
+/**
+ * The raw baseline: the same grade changes as the job, stamped the same way (so neither calls
+ * the row trigger), in one statement, without events, job or per-school transactions.
+ */
 async function rawUpdate(seeded: SeededBench, provinceCode: string): Promise<number> {
   const steps = gradeSteps(seeded.services.codes, provinceCode).filter((s) => s.next !== null);
   const values = sql.join(steps.map((s) => sql`(${s.grade}::text, ${s.next}::text)`));
   const result = await sql`
-    UPDATE student s SET grade = steps.next_grade
+    UPDATE student s SET grade = steps.next_grade,
+      change_version = nextval('change_version_seq'), updated_at = now()
     FROM (VALUES ${values}) AS steps (grade, next_grade)
     WHERE s.province_code = ${provinceCode} AND s.status = ${IN_SCHOOL} AND s.grade = steps.grade`.execute(
     seeded.services.db,

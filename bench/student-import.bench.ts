@@ -315,14 +315,49 @@ const SORTED = "ORDER BY school_unit_id, grade, class_name, name";
 interface SchemaFloor {
   /** INSERT … SELECT of the imported rows into a bare typed copy of `student` (no index, no trigger). */
   bareMs: number;
-  /** The same into copies of `student` and `student_event` with all indexes, checks, trigger and FKs. */
+  /** The same into copies of `student` and `student_event` with their indexes, checks, storage, keys and INSERT triggers. */
   schemaMs: number;
+}
+
+/** Copies a table's storage parameters, foreign keys and INSERT triggers onto its copy. */
+async function mirrorTable(
+  pool: BenchDatabase["database"]["pool"],
+  table: string,
+  copy: string,
+): Promise<void> {
+  const { rows: options } = await pool.query<{ option: string }>(
+    "SELECT unnest(reloptions) AS option FROM pg_class WHERE oid = $1::regclass",
+    [table],
+  );
+  if (options.length > 0)
+    await pool.query(`ALTER TABLE ${copy} SET (${options.map((o) => o.option).join(", ")})`);
+  const { rows: keys } = await pool.query<{ definition: string }>(
+    "SELECT pg_get_constraintdef(oid) AS definition FROM pg_constraint WHERE conrelid = $1::regclass AND contype = 'f'",
+    [table],
+  );
+  for (const key of keys) {
+    // A key to the table itself (student_event → student, before 0008) points at the copy.
+    const definition = key.definition.replace(/REFERENCES (student)\(/, "REFERENCES bench_floor_$1(");
+    await pool.query(`ALTER TABLE ${copy} ADD ${definition}`);
+  }
+  const { rows: triggers } = await pool.query<{ definition: string }>(
+    `SELECT pg_get_triggerdef(oid) AS definition FROM pg_trigger
+     WHERE tgrelid = $1::regclass AND NOT tgisinternal AND (tgtype & 4) <> 0`,
+    [table],
+  );
+  for (const trigger of triggers) {
+    await pool.query(
+      trigger.definition
+        .replace(/^CREATE TRIGGER (\w+)/, "CREATE TRIGGER bench_floor_$1")
+        .replace(` ON public.${table} `, ` ON ${copy} `),
+    );
+  }
 }
 
 /**
  * What any import must pay for the schema alone, measured after the import on its own rows: the
  * rows copied (already typed and checked, in the commit's order) into copies of `student` and
- * `student_event` with the same indexes, trigger and foreign keys, plus one event per row.
+ * `student_event` with the same indexes, storage, INSERT triggers and foreign keys, plus one event per row.
  */
 async function schemaFloor(bench: BenchDatabase): Promise<SchemaFloor> {
   const pool = bench.database.pool;
@@ -335,15 +370,15 @@ async function schemaFloor(bench: BenchDatabase): Promise<SchemaFloor> {
     ),
   );
   await pool.query("DROP TABLE bench_floor_bare");
+  // The copies mirror the live schema: its indexes and checks (LIKE … INCLUDING ALL), its
+  // storage parameters (fillfactor), its foreign keys and its INSERT triggers, read from the
+  // catalog, so the floor follows the migrations.
   await pool.query(`
     CREATE TABLE bench_floor_student (LIKE student INCLUDING ALL);
-    ALTER TABLE bench_floor_student ADD FOREIGN KEY (school_unit_id) REFERENCES org_unit(id);
-    CREATE TRIGGER bench_floor_version BEFORE INSERT OR UPDATE ON bench_floor_student
-      FOR EACH ROW EXECUTE FUNCTION stamp_change_version();
-    CREATE TABLE bench_floor_event (LIKE student_event INCLUDING ALL);
-    ALTER TABLE bench_floor_event ADD FOREIGN KEY (student_id) REFERENCES bench_floor_student(id),
-      ADD FOREIGN KEY (school_unit_id) REFERENCES org_unit(id);
-    CHECKPOINT`);
+    CREATE TABLE bench_floor_event (LIKE student_event INCLUDING ALL)`);
+  await mirrorTable(pool, "student", "bench_floor_student");
+  await mirrorTable(pool, "student_event", "bench_floor_event");
+  await pool.query("CHECKPOINT");
   const schema = await timeOnce(() =>
     pool.query(`
       WITH ins AS (
@@ -448,7 +483,7 @@ async function runEngine(engine: Engine, options: Options, file: string): Promis
             "-",
           ],
           [
-            "(d) floor: into copies of student + student_event (indexes, trigger, FKs)",
+            "(d) floor: into copies of student + student_event (indexes, keys, storage as live)",
             ms(floor.schemaMs),
             perSecond(options.rows, floor.schemaMs),
             "-",

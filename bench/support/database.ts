@@ -153,7 +153,8 @@ export async function databaseInfo(database: Database): Promise<DatabaseInfo> {
   const row = rows[0]!;
   const settings: Record<string, string> = {};
   const shown = ["lc_ctype", "lc_collate", "shared_buffers", "work_mem", "effective_cache_size", "jit"];
-  for (const setting of [...shown, "max_parallel_workers_per_gather", "random_page_cost"]) {
+  const writes = ["max_wal_size", "checkpoint_timeout", "wal_compression", "synchronous_commit"];
+  for (const setting of [...shown, "max_parallel_workers_per_gather", "random_page_cost", ...writes]) {
     settings[setting] = await show(database, setting);
   }
   return {

@@ -11,6 +11,7 @@ import * as m0004 from "./migrations/0004_students";
 import * as m0005 from "./migrations/0005_student_imports";
 import * as m0006 from "./migrations/0006_org_search";
 import * as m0007 from "./migrations/0007_student_name_search";
+import * as m0008 from "./migrations/0008_student_write_paths";
 import * as m0009 from "./migrations/0009_problem_resolution";
 import type { DB } from "./schema";
 
@@ -22,6 +23,7 @@ export const migrations: Record<string, Migration> = {
   "0005_student_imports": m0005,
   "0006_org_search": m0006,
   "0007_student_name_search": m0007,
+  "0008_student_write_paths": m0008,
   "0009_problem_resolution": m0009,
 };
 

@@ -1335,7 +1335,7 @@ const SELECTED_COLUMNS = sql.raw(STUDENT_COLUMNS.map((c) => `r.${c}`).join(", ")
 
 /**
  * Inserts the rows of a range of schools, with their events and problem records, in the order
- * of student_school_idx (school, grade, class): measured on a million rows, this order halves
+ * of the school (school_unit_id, id; then class and name): measured on a million rows, this order halves
  * the cost of maintaining the indexes of `student` compared with the file's order.
  */
 async function insertChunk(

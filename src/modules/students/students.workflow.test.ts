@@ -235,6 +235,15 @@ describe("registry changes through approval", () => {
         .executeTakeFirst(),
     ).toBeUndefined();
     expect((await student(first.id)).status).toBe("01");
+    // The deleted record's history stays, its deletion the last event.
+    const history = await node.services.db
+      .selectFrom("student_event")
+      .select(["change_type", "request_id"])
+      .where("student_id", "=", second.id)
+      .orderBy("id")
+      .execute();
+    expect(history.map((e) => e.change_type)).toEqual(["11", "35"]);
+    expect(history[1]!.request_id).toBe(resolved.id);
   });
 
   it("lets the receiving school name only the number and name: the server finds the sending school", async () => {

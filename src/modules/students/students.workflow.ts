@@ -34,6 +34,8 @@ export const STATUS = {
 
 /** Longest consecutive suspension, in days (STANDARDS: normally one year, at most two). */
 const MAX_SUSPENSION_DAYS = 2 * 366;
+/** Deletion of a duplicate record (registry change type 35, a project addition). */
+const DELETION = "35";
 
 type Trx = Transaction<DB>;
 
@@ -599,8 +601,20 @@ registerRequestType({
     const p = request.payload as z.infer<typeof resolutionPayload>;
     await markProblemResolved(trx, ctx, request.id, p.problemId, p.resolution);
     if (p.resolution === "deletion") {
-      // The record was a duplicate: it goes, its natural key is kept for the exchange feed.
+      // The record was a duplicate: it goes, its natural key is kept for the exchange feed, and
+      // its history stays (events do not depend on the record, migration 0008) with the
+      // deletion as its last event.
       const student = await studentForUpdate(trx, p.studentId);
+      await repo.insertEvent(trx, {
+        studentId: p.studentId,
+        changeType: DELETION,
+        effectiveOn: todayIso(),
+        schoolUnitId: student.school_unit_id,
+        before: { studentNumber: student.student_number, status: student.status },
+        after: { deleted: true, problemId: p.problemId },
+        requestId: request.id,
+        actorUserId: ctx.actor.userId,
+      });
       await trx.deleteFrom("student").where("id", "=", p.studentId).execute();
       await trx
         .insertInto("deleted_record")

@@ -92,7 +92,6 @@ describe("seed synthetic into the database", () => {
       "student_event_pkey",
       "student_event_student_idx",
       "student_identity_idx",
-      "student_name_trgm_idx",
       "student_person_idx",
       "student_pkey",
       "student_school_idx",

@@ -1,0 +1,142 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestNode, openTestSchool, type TestNode } from "../../../test/support/app";
+import { sampleStudent } from "../../../test/support/students";
+import type { Scope } from "../../platform/access/scope";
+import { deleteUnit } from "../../platform/orgs/orgs.service";
+import { listStudents, type StudentFilter } from "./students.repo";
+import { registerStudent } from "./students.service";
+
+// Lists below a province choose their page school by school (a lateral read of each school's
+// first ids); above, in id order. Both must give exactly the rows a plain query gives.
+let node: TestNode;
+const schools: Record<string, number> = {};
+const paths: Record<string, string> = {};
+
+async function unitPath(code: string): Promise<{ id: number; path: string }> {
+  return node.services.db
+    .selectFrom("org_unit")
+    .select(["id", "path"])
+    .where("code", "=", code)
+    .executeTakeFirstOrThrow();
+}
+
+beforeAll(async () => {
+  node = await createTestNode();
+  const specs = [
+    ["2133107101", "330102"],
+    ["2133107102", "330102"],
+    ["2133107103", "330102"],
+    ["2133107104", "330106"],
+  ] as const;
+  for (const [code, division] of specs) {
+    const school = await openTestSchool(node, { schoolCode: code, divisionCode: division });
+    schools[code] = school;
+  }
+  for (const code of ["330000", "330100", "330102", "330106"]) paths[code] = (await unitPath(code)).path;
+  // One school first holds the smallest ids, then the schools interleave: a page must not take
+  // a fixed number of rows from each school.
+  const grades = ["P1", "P2", "P3"];
+  let sequence = 101;
+  const order = [...Array(8).fill("2133107101"), ...Array(5).fill(Object.keys(schools)).flat()];
+  for (const [round, code] of order.entries()) {
+    {
+      const grade = grades[(round + sequence) % grades.length]!;
+      await registerStudent(node.system, {
+        ...sampleStudent("2016-03-01", { sequence }),
+        name: `学生${sequence}`,
+        grade,
+        className: `${grade}-${round % 2}`,
+        schoolCode: code,
+      });
+      sequence++;
+    }
+  }
+});
+afterAll(() => node.close());
+
+function scopeOf(code: string): Scope {
+  return { rootPath: paths[code]!, rootUnitId: 0, side: "education" };
+}
+
+/** The reference: every student of the subtree's schools matching the filter, by id. */
+async function expected(root: string, filter: StudentFilter) {
+  let query = node.services.db
+    .selectFrom("student")
+    .innerJoin("org_unit", "org_unit.id", "student.school_unit_id")
+    .select("student.id")
+    .where("org_unit.path", "like", `${root}%`);
+  if (filter.grade) query = query.where("student.grade", "=", filter.grade);
+  if (filter.className) query = query.where("student.class_name", "=", filter.className);
+  if (filter.schoolIds) query = query.where("student.school_unit_id", "in", filter.schoolIds);
+  return (await query.orderBy("student.id").execute()).map((r) => r.id);
+}
+
+describe("student lists", () => {
+  const filters: [string, StudentFilter][] = [
+    ["no filter", {}],
+    ["grade", { grade: "P2" }],
+    ["grade and class", { grade: "P1", className: "P1-0" }],
+  ];
+  for (const [label, filter] of filters) {
+    it(`pages a county by school and a province by id alike (${label})`, async () => {
+      for (const code of ["330102", "330000", "330100"]) {
+        const all = await expected(paths[code]!, filter);
+        for (const offset of [0, 2, 7]) {
+          const { rows, cappedTotal } = await listStudents(node.services.db, scopeOf(code), filter, {
+            limit: 4,
+            offset,
+          });
+          expect(rows.map((r) => r.id)).toEqual(all.slice(offset, offset + 4));
+          expect(cappedTotal).toBe(all.length);
+        }
+      }
+    });
+  }
+
+  it("keeps named schools and a drill-down inside the caller's scope", async () => {
+    const other = schools["2133107104"]!;
+    const own = schools["2133107101"]!;
+    const named = await listStudents(
+      node.services.db,
+      scopeOf("330102"),
+      { schoolIds: [own, other] },
+      { limit: 50, offset: 0 },
+    );
+    expect(named.rows.map((r) => r.id)).toEqual(await expected(paths["330102"]!, { schoolIds: [own] }));
+    const outside = await listStudents(
+      node.services.db,
+      scopeOf("330102"),
+      { withinPath: paths["330106"] },
+      { limit: 50, offset: 0 },
+    );
+    expect(outside.rows).toEqual([]);
+    expect(outside.cappedTotal).toBe(0);
+    const drilled = await listStudents(
+      node.services.db,
+      scopeOf("330000"),
+      { withinPath: paths["330106"] },
+      { limit: 50, offset: 0 },
+    );
+    expect(drilled.rows.map((r) => r.id)).toEqual(await expected(paths["330106"]!, {}));
+    expect(drilled.rows.every((r) => r.school_unit_id === other)).toBe(true);
+  });
+});
+
+describe("history and the tree", () => {
+  it("refuses to delete a school that is named in a student's history, even with no student left", async () => {
+    const school = await openTestSchool(node, { schoolCode: "2133107105", divisionCode: "330102" });
+    const { id } = await registerStudent(node.system, {
+      ...sampleStudent("2016-03-01", { sequence: 801 }),
+      schoolCode: "2133107105",
+    });
+    // The record went elsewhere (as after a transfer): only its history still names the school.
+    await node.services.db
+      .updateTable("student")
+      .set({ school_unit_id: schools["2133107101"]! })
+      .where("id", "=", id)
+      .execute();
+    await expect(deleteUnit(node.system, school)).rejects.toMatchObject({ code: "unit_in_use", status: 409 });
+    const empty = await openTestSchool(node, { schoolCode: "2133107106", divisionCode: "330102" });
+    await deleteUnit(node.system, empty);
+  });
+});
