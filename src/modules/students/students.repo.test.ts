@@ -68,6 +68,7 @@ async function expected(root: string, filter: StudentFilter) {
   if (filter.grade) query = query.where("student.grade", "=", filter.grade);
   if (filter.className) query = query.where("student.class_name", "=", filter.className);
   if (filter.schoolIds) query = query.where("student.school_unit_id", "in", filter.schoolIds);
+  if (filter.q) query = query.where("student.name", "like", `${filter.q}%`);
   return (await query.orderBy("student.id").execute()).map((r) => r.id);
 }
 
@@ -76,6 +77,7 @@ describe("student lists", () => {
     ["no filter", {}],
     ["grade", { grade: "P2" }],
     ["grade and class", { grade: "P1", className: "P1-0" }],
+    ["name prefix", { q: "学生11" }],
   ];
   for (const [label, filter] of filters) {
     it(`pages a county by school and a province by id alike (${label})`, async () => {
