@@ -557,12 +557,13 @@ export async function run(argv: string[]): Promise<number> {
   }
   const dir = await mkdtemp(path.join(os.tmpdir(), "edumis-student-import-"));
   const file = path.join(dir, `students-${options.rows}.csv`);
-  let ok = true;
   try {
-    for (const engine of options.engines) ok = (await runEngine(engine, options, file)) && ok;
+    // A missed target is a finding, printed and recorded, not a failure of the run (as in the
+    // other benches); an error or a wrong import result still fails it.
+    for (const engine of options.engines) await runEngine(engine, options, file);
   } finally {
     if (options.keepFile) console.log(`kept ${file}`);
     else await rm(dir, { recursive: true, force: true });
   }
-  return ok ? 0 : 1;
+  return 0;
 }
