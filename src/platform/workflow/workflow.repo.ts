@@ -14,7 +14,7 @@ import type {
   WorkflowStepStatus,
   WorkflowStepTable,
 } from "../../db/schema";
-import { cappedCount, MAX_WINDOW } from "../../http/pagination";
+import { cappedCount } from "../../http/pagination";
 import { type Scope, unitInScope } from "../access/scope";
 
 export type RequestRow = Selectable<WorkflowRequestTable> & {
@@ -366,17 +366,7 @@ export async function searchRequests(
     .limit(window.limit)
     .offset(window.offset)
     .execute();
-  const counted = await db
-    .selectFrom(
-      query
-        .clearSelect()
-        .select(sql<number>`1`.as("one"))
-        .limit(MAX_WINDOW + 1)
-        .as("capped"),
-    )
-    .select((eb) => eb.fn.countAll<number>().as("n"))
-    .executeTakeFirstOrThrow();
-  return { rows, cappedTotal: Number(counted.n) };
+  return { rows, cappedTotal: await cappedCount(db, query) };
 }
 
 function pendingSteps(db: Executor) {
