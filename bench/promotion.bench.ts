@@ -16,7 +16,6 @@ import { orderPromotion } from "../src/modules/students/students.promotion";
 import { gradeSteps } from "../src/modules/students/students.school-year";
 import { IN_SCHOOL } from "../src/modules/students/students.service";
 import {
-  BenchUsageError,
   COMMON_BENCH_HELP,
   COMMON_BENCH_OPTIONS,
   type CommonBenchOptions,
@@ -27,6 +26,7 @@ import {
   seedBenchDatabase,
 } from "../src/modules/synthetic/synthetic.bench";
 import { getJob } from "../src/platform/jobs/jobs.service";
+import { optionsOrExitCode } from "./support/cli";
 import {
   type BenchDatabase,
   type DatabaseInfo,
@@ -35,7 +35,7 @@ import {
   openBenchDatabase,
   postgresAdminUrl,
 } from "./support/database";
-import { loadAverage, machineInfo, printTable, writeResults } from "./support/report";
+import { announceMachine, loadAverage, printTable, recordResults } from "./support/report";
 import { timeOnce } from "./support/timing";
 
 export const description =
@@ -215,30 +215,13 @@ function printReport(report: EngineReport, options: Options): void {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  let options: Options | "help";
-  try {
-    options = await parseOptions(argv);
-  } catch (error) {
-    if (!(error instanceof BenchUsageError) && !(error instanceof TypeError)) throw error;
-    console.error(error.message);
-    console.error(HELP);
-    return 2;
-  }
-  if (options === "help") {
-    console.log(HELP);
-    return 0;
-  }
-  const machine = machineInfo();
-  console.log(
-    `${machine.cpuModel} ×${machine.cpuCount}, ${machine.totalMemoryGiB} GiB, Node ${machine.node}`,
-  );
+  const options = await optionsOrExitCode(argv, parseOptions, HELP);
+  if (typeof options === "number") return options;
+  const machine = announceMachine();
   for (const engine of options.engines) {
     const report = await runEngine(engine, options);
     printReport(report, options);
-    const file = await writeResults("promotion", engine, {
-      bench: "promotion",
-      date: new Date().toISOString(),
-      machine,
+    await recordResults("promotion", engine, machine, {
       database: report.info,
       parameters: {
         students: options.students,
@@ -251,7 +234,6 @@ export async function run(argv: string[]): Promise<number> {
       },
       ...report,
     });
-    console.log(`results: ${file}`);
   }
   return 0;
 }

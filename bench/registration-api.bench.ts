@@ -16,7 +16,6 @@ import autocannon from "autocannon";
 import { buildApp } from "../src/app";
 import type { Engine } from "../src/db/database";
 import {
-  BenchUsageError,
   COMMON_BENCH_HELP,
   COMMON_BENCH_OPTIONS,
   type CommonBenchOptions,
@@ -32,6 +31,7 @@ import { StudentGenerator } from "../src/modules/synthetic/synthetic.students";
 import { buildActor, createApiToken } from "../src/platform/access/auth.service";
 import { hashPassword } from "../src/platform/access/passwords";
 import { todayIso } from "../src/shared/time";
+import { optionsOrExitCode } from "./support/cli";
 import {
   type DatabaseInfo,
   databaseInfo,
@@ -39,7 +39,7 @@ import {
   openBenchDatabase,
   postgresAdminUrl,
 } from "./support/database";
-import { loadAverage, machineInfo, printTable, writeResults } from "./support/report";
+import { announceMachine, loadAverage, printTable, recordResults } from "./support/report";
 
 export const description = "POST /api/v1/students on the running service (autocannon) vs GET /healthz";
 
@@ -242,32 +242,15 @@ function printReport(report: EngineReport, options: Options): void {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  let options: Options | "help";
-  try {
-    options = await parseOptions(argv);
-  } catch (error) {
-    if (!(error instanceof BenchUsageError) && !(error instanceof TypeError)) throw error;
-    console.error(error.message);
-    console.error(HELP);
-    return 2;
-  }
-  if (options === "help") {
-    console.log(HELP);
-    return 0;
-  }
-  const machine = machineInfo();
-  console.log(
-    `${machine.cpuModel} ×${machine.cpuCount}, ${machine.totalMemoryGiB} GiB, Node ${machine.node}`,
-  );
+  const options = await optionsOrExitCode(argv, parseOptions, HELP);
+  if (typeof options === "number") return options;
+  const machine = announceMachine();
   let failed = false;
   for (const engine of options.engines) {
     const report = await runEngine(engine, options);
     printReport(report, options);
     failed ||= report.runs.some((r) => r.non2xx > 0 || r.errors > 0);
-    const file = await writeResults("registration-api", engine, {
-      bench: "registration-api",
-      date: new Date().toISOString(),
-      machine,
+    await recordResults("registration-api", engine, machine, {
       database: report.info,
       parameters: {
         students: options.students,
@@ -279,7 +262,6 @@ export async function run(argv: string[]): Promise<number> {
       },
       ...report,
     });
-    console.log(`results: ${file}`);
   }
   if (failed) console.error("Some requests failed (non-2xx or errors): see the table.");
   return failed ? 1 : 0;

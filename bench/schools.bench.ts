@@ -12,8 +12,10 @@ import { parseArgs } from "node:util";
 import { type Kysely, sql } from "kysely";
 import type { Engine } from "../src/db/database";
 import type { DB } from "../src/db/schema";
+import { BenchUsageError, positiveInt } from "../src/modules/synthetic/synthetic.bench";
 import type { Scope } from "../src/platform/access/scope";
 import { findUnitById, searchUnits } from "../src/platform/orgs/orgs.repo";
+import { optionsOrExitCode } from "./support/cli";
 import {
   type BenchDatabase,
   type DatabaseInfo,
@@ -34,7 +36,7 @@ import {
   type VariantOptions,
 } from "./support/orgs-variants";
 import { Random } from "./support/random";
-import { loadAverage, machineInfo, ms, printTable, ratio, writeResults } from "./support/report";
+import { announceMachine, loadAverage, ms, printTable, ratio, recordResults } from "./support/report";
 import type { GeneratedSchool } from "./support/school-generator";
 import { measure, type TimingStats, timeOnce } from "./support/timing";
 
@@ -71,15 +73,6 @@ interface Options {
   variants: boolean;
 }
 
-function positiveInt(value: string | undefined, name: string, fallback: number): number {
-  if (value === undefined) return fallback;
-  const parsed = Number(value.replace(/_/g, ""));
-  if (!Number.isInteger(parsed) || parsed <= 0) throw new UsageError(`--${name} must be a positive integer`);
-  return parsed;
-}
-
-class UsageError extends Error {}
-
 async function parseOptions(argv: string[]): Promise<Options | "help"> {
   const { values } = parseArgs({
     args: argv,
@@ -112,7 +105,7 @@ async function parseOptions(argv: string[]): Promise<Options | "help"> {
       engines = (await isPostgresReachable(adminUrl)) ? ["postgres", "pglite"] : ["pglite"];
       break;
     default:
-      throw new UsageError(`--engine must be postgres, pglite or both, got "${values.engine}"`);
+      throw new BenchUsageError(`--engine must be postgres, pglite or both, got "${values.engine}"`);
   }
   return {
     schools: positiveInt(values.schools, "schools", 500_000),
@@ -743,29 +736,13 @@ function printReport(report: EngineReport): void {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  let options: Options | "help";
-  try {
-    options = await parseOptions(argv);
-  } catch (error) {
-    console.error(error instanceof Error ? error.message : String(error));
-    console.error(HELP);
-    return 2;
-  }
-  if (options === "help") {
-    console.log(HELP);
-    return 0;
-  }
-  const machine = machineInfo();
-  console.log(
-    `${machine.cpuModel} ×${machine.cpuCount}, ${machine.totalMemoryGiB} GiB, Node ${machine.node}`,
-  );
+  const options = await optionsOrExitCode(argv, parseOptions, HELP);
+  if (typeof options === "number") return options;
+  const machine = announceMachine();
   for (const engine of options.engines) {
     const report = await runEngine(engine, options);
     printReport(report);
-    const file = await writeResults("schools", engine, {
-      bench: "schools",
-      date: new Date().toISOString(),
-      machine,
+    await recordResults("schools", engine, machine, {
       database: report.info,
       parameters: {
         schools: report.schools,
@@ -779,7 +756,6 @@ export async function run(argv: string[]): Promise<number> {
       },
       ...report,
     });
-    console.log(`results: ${file}`);
   }
   return 0;
 }

@@ -24,9 +24,11 @@ import {
   previewImport,
   type ValidatorChoice,
 } from "../src/modules/students/students.import";
+import { BenchUsageError, positiveInt } from "../src/modules/synthetic/synthetic.bench";
 import type { ServiceContext } from "../src/platform/context";
 import { computeIdentityCheckCharacter } from "../src/platform/identifiers/identity-number";
 import { copyText } from "../src/platform/imports/copy";
+import { optionsOrExitCode } from "./support/cli";
 import {
   type BenchDatabase,
   type DatabaseInfo,
@@ -58,8 +60,6 @@ const HELP = `Usage: npm run bench -- student-import [options]
   --no-floor          skip the schema floor (copies of student and student_event filled after the import)
   --help              this text`;
 
-class UsageError extends Error {}
-
 interface Options {
   rows: number;
   schools: number;
@@ -70,13 +70,6 @@ interface Options {
   adminUrl: string;
   keepFile: boolean;
   floor: boolean;
-}
-
-function positiveInt(value: string | undefined, name: string, fallback: number): number {
-  if (value === undefined) return fallback;
-  const parsed = Number(value.replace(/_/g, ""));
-  if (!Number.isInteger(parsed) || parsed <= 0) throw new UsageError(`--${name} must be a positive integer`);
-  return parsed;
 }
 
 async function parseOptions(argv: string[]): Promise<Options | "help"> {
@@ -103,12 +96,12 @@ async function parseOptions(argv: string[]): Promise<Options | "help"> {
   else if (values.engine === "both") engines = ["postgres", "pglite"];
   else if (values.engine === undefined)
     engines = (await isPostgresReachable(adminUrl)) ? ["postgres"] : ["pglite"];
-  else throw new UsageError(`--engine must be postgres, pglite or both, got "${values.engine}"`);
+  else throw new BenchUsageError(`--engine must be postgres, pglite or both, got "${values.engine}"`);
   const validator = values.validator ?? "fast";
   if (validator !== "fast" && validator !== "reference")
-    throw new UsageError("--validator must be fast or reference");
+    throw new BenchUsageError("--validator must be fast or reference");
   const noIdShare = values["no-id-share"] === undefined ? 0.02 : Number(values["no-id-share"]);
-  if (!(noIdShare >= 0 && noIdShare <= 1)) throw new UsageError("--no-id-share must be between 0 and 1");
+  if (!(noIdShare >= 0 && noIdShare <= 1)) throw new BenchUsageError("--no-id-share must be between 0 and 1");
   return {
     rows: positiveInt(values.rows, "rows", 100_000),
     schools: positiveInt(values.schools, "schools", 20_000),
@@ -543,18 +536,8 @@ async function runEngine(engine: Engine, options: Options, file: string): Promis
 }
 
 export async function run(argv: string[]): Promise<number> {
-  let options: Options | "help";
-  try {
-    options = await parseOptions(argv);
-  } catch (error) {
-    console.error(error instanceof Error ? error.message : String(error));
-    console.error(HELP);
-    return 2;
-  }
-  if (options === "help") {
-    console.log(HELP);
-    return 0;
-  }
+  const options = await optionsOrExitCode(argv, parseOptions, HELP);
+  if (typeof options === "number") return options;
   const dir = await mkdtemp(path.join(os.tmpdir(), "edumis-student-import-"));
   const file = path.join(dir, `students-${options.rows}.csv`);
   try {

@@ -23,6 +23,7 @@ import {
 } from "../src/modules/synthetic/synthetic.bench";
 import { type Detection, measureDetection } from "../src/modules/synthetic/synthetic.detection";
 import { seedSynthetic } from "../src/modules/synthetic/synthetic.seed";
+import { optionsOrExitCode } from "./support/cli";
 import {
   type BenchDatabase,
   databaseInfo,
@@ -30,7 +31,7 @@ import {
   openBenchDatabase,
   postgresAdminUrl,
 } from "./support/database";
-import { loadAverage, machineInfo, printTable, writeResults } from "./support/report";
+import { announceMachine, loadAverage, printTable, recordResults } from "./support/report";
 
 export const description = "synthetic students: CSV rows/s, load into the database, problem detection";
 
@@ -230,22 +231,9 @@ function printEngine(result: EngineResult): void {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  let options: Options | "help";
-  try {
-    options = await parseOptions(argv);
-  } catch (error) {
-    console.error(error instanceof Error ? error.message : String(error));
-    console.error(HELP);
-    return 2;
-  }
-  if (options === "help") {
-    console.log(HELP);
-    return 0;
-  }
-  const machine = machineInfo();
-  console.log(
-    `${machine.cpuModel} ×${machine.cpuCount}, ${machine.totalMemoryGiB} GiB, Node ${machine.node}`,
-  );
+  const options = await optionsOrExitCode(argv, parseOptions, HELP);
+  if (typeof options === "number") return options;
+  const machine = announceMachine();
   const parameters = {
     students: options.students,
     province: options.provinceCode,
@@ -257,27 +245,19 @@ export async function run(argv: string[]): Promise<number> {
   if (options.csv) {
     const csv = await measureCsv(options);
     printCsv(csv);
-    const file = await writeResults("students-load", "csv", {
-      bench: "students-load",
-      date: new Date().toISOString(),
-      machine,
+    await recordResults("students-load", "csv", machine, {
       parameters,
       csv,
     });
-    console.log(`results: ${file}`);
   }
   for (const engine of options.engines) {
     const result = await runEngine(engine, options);
     printEngine(result);
-    const file = await writeResults("students-load", engine, {
-      bench: "students-load",
-      date: new Date().toISOString(),
-      machine,
+    await recordResults("students-load", engine, machine, {
       database: result.info,
       parameters,
       ...result,
     });
-    console.log(`results: ${file}`);
   }
   return 0;
 }

@@ -16,7 +16,6 @@ import type { DB } from "../src/db/schema";
 import { MAX_WINDOW } from "../src/http/pagination";
 import { listStudents } from "../src/modules/students/students.repo";
 import {
-  BenchUsageError,
   COMMON_BENCH_HELP,
   COMMON_BENCH_OPTIONS,
   type CommonBenchOptions,
@@ -27,6 +26,7 @@ import {
 } from "../src/modules/synthetic/synthetic.bench";
 import type { SeedReport } from "../src/modules/synthetic/synthetic.seed";
 import type { Scope } from "../src/platform/access/scope";
+import { optionsOrExitCode } from "./support/cli";
 import {
   type BenchDatabase,
   type DatabaseInfo,
@@ -37,7 +37,7 @@ import {
 } from "./support/database";
 import { type ExplainedQuery, explainWork } from "./support/explain";
 import { Random } from "./support/random";
-import { loadAverage, machineInfo, ms, printTable, ratio, writeResults } from "./support/report";
+import { announceMachine, loadAverage, ms, printTable, ratio, recordResults } from "./support/report";
 import { measure, type TimingStats, timeOnce } from "./support/timing";
 
 export const description = "student list/search through listStudents over N synthetic students (p95 < 50 ms)";
@@ -488,30 +488,13 @@ function printReport(report: EngineReport, students: number): void {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  let options: Options | "help";
-  try {
-    options = await parseOptions(argv);
-  } catch (error) {
-    if (!(error instanceof BenchUsageError) && !(error instanceof TypeError)) throw error;
-    console.error(error.message);
-    console.error(HELP);
-    return 2;
-  }
-  if (options === "help") {
-    console.log(HELP);
-    return 0;
-  }
-  const machine = machineInfo();
-  console.log(
-    `${machine.cpuModel} ×${machine.cpuCount}, ${machine.totalMemoryGiB} GiB, Node ${machine.node}`,
-  );
+  const options = await optionsOrExitCode(argv, parseOptions, HELP);
+  if (typeof options === "number") return options;
+  const machine = announceMachine();
   for (const engine of options.engines) {
     const report = await runEngine(engine, options);
     printReport(report, options.students);
-    const file = await writeResults("students-search", engine, {
-      bench: "students-search",
-      date: new Date().toISOString(),
-      machine,
+    await recordResults("students-search", engine, machine, {
       database: report.info,
       parameters: {
         students: options.students,
@@ -526,7 +509,6 @@ export async function run(argv: string[]): Promise<number> {
       },
       ...report,
     });
-    console.log(`results: ${file}`);
   }
   return 0;
 }

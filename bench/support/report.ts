@@ -93,3 +93,28 @@ export async function writeResults(name: string, engine: string, data: unknown):
   await writeFile(file, `${JSON.stringify(data, null, 2)}\n`);
   return file;
 }
+
+/** Prints the machine a run is on; its description goes into every results file of the run. */
+export function announceMachine(): MachineInfo {
+  const machine = machineInfo();
+  console.log(
+    `${machine.cpuModel} ×${machine.cpuCount}, ${machine.totalMemoryGiB} GiB, Node ${machine.node}`,
+  );
+  return machine;
+}
+
+/** Writes a run's results under the bench's name, stamped with the date and the machine, and says where. */
+export async function recordResults(
+  bench: string,
+  engine: string,
+  machine: MachineInfo,
+  fields: Record<string, unknown>,
+): Promise<void> {
+  const file = await writeResults(bench, engine, {
+    bench,
+    date: new Date().toISOString(),
+    machine,
+    ...fields,
+  });
+  console.log(`results: ${file}`);
+}
