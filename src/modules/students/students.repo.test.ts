@@ -1,3 +1,4 @@
+import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestNode, openTestSchool, type TestNode } from "../../../test/support/app";
 import { sampleStudent } from "../../../test/support/students";
@@ -7,7 +8,8 @@ import { listStudents, type StudentFilter } from "./students.repo";
 import { registerStudent } from "./students.service";
 
 // Lists below a province choose their page school by school (a lateral read of each school's
-// first ids); above, in id order. Both must give exactly the rows a plain query gives.
+// first ids); above, in one ordered read. Both must give exactly the rows a plain query gives:
+// in id order, or for a name search in name order (code points, as COLLATE "C"), then id.
 let node: TestNode;
 const schools: Record<string, number> = {};
 const paths: Record<string, string> = {};
@@ -19,6 +21,22 @@ async function unitPath(code: string): Promise<{ id: number; path: string }> {
     .where("code", "=", code)
     .executeTakeFirstOrThrow();
 }
+
+// Names repeat (equal names are ordered by id), and their code-point order differs from both the
+// order of registration and a linguistic collation ("王·阿依" before "王一": U+00B7 < U+4E00).
+const NAMES = [
+  "王小明",
+  "李雷",
+  "王·阿依",
+  "王",
+  "王小明",
+  "汪洋",
+  "王一",
+  "王小",
+  "韩梅梅",
+  "王丽",
+  "学生11",
+];
 
 beforeAll(async () => {
   node = await createTestNode();
@@ -43,7 +61,7 @@ beforeAll(async () => {
       const grade = grades[(round + sequence) % grades.length]!;
       await registerStudent(node.system, {
         ...sampleStudent("2016-03-01", { sequence }),
-        name: `学生${sequence}`,
+        name: NAMES[(round * 7) % NAMES.length]!,
         grade,
         className: `${grade}-${round % 2}`,
         schoolCode: code,
@@ -58,7 +76,10 @@ function scopeOf(code: string): Scope {
   return { rootPath: paths[code]!, rootUnitId: 0, side: "education" };
 }
 
-/** The reference: every student of the subtree's schools matching the filter, by id. */
+/**
+ * The reference: every student of the subtree's schools matching the filter, by id, or for a
+ * name search by name in code-point order, then id.
+ */
 async function expected(root: string, filter: StudentFilter) {
   let query = node.services.db
     .selectFrom("student")
@@ -68,7 +89,8 @@ async function expected(root: string, filter: StudentFilter) {
   if (filter.grade) query = query.where("student.grade", "=", filter.grade);
   if (filter.className) query = query.where("student.class_name", "=", filter.className);
   if (filter.schoolIds) query = query.where("student.school_unit_id", "in", filter.schoolIds);
-  if (filter.q) query = query.where("student.name", "like", `${filter.q}%`);
+  if (filter.q)
+    query = query.where("student.name", "like", `${filter.q}%`).orderBy(sql`student.name collate "C"`);
   return (await query.orderBy("student.id").execute()).map((r) => r.id);
 }
 
@@ -78,12 +100,16 @@ describe("student lists", () => {
     ["grade", { grade: "P2" }],
     ["grade and class", { grade: "P1", className: "P1-0" }],
     ["name prefix", { q: "学生11" }],
+    ["surname", { q: "王" }],
+    ["two-character name prefix", { q: "王小" }],
+    ["whole name", { q: "王小明" }],
+    ["surname and grade", { q: "王", grade: "P2" }],
   ];
   for (const [label, filter] of filters) {
-    it(`pages a county by school and a province by id alike (${label})`, async () => {
+    it(`pages a county by school and a province in one read alike (${label})`, async () => {
       for (const code of ["330102", "330000", "330100"]) {
         const all = await expected(paths[code]!, filter);
-        for (const offset of [0, 2, 7]) {
+        for (const offset of [0, 2, 7, 13]) {
           const { rows, cappedTotal } = await listStudents(node.services.db, scopeOf(code), filter, {
             limit: 4,
             offset,
@@ -94,6 +120,50 @@ describe("student lists", () => {
       }
     });
   }
+
+  it("orders a name search by name, then id, and never lists a sibling county's students", async () => {
+    const sibling = schools["2133107104"]!;
+    const county = await listStudents(
+      node.services.db,
+      scopeOf("330102"),
+      { q: "王" },
+      { limit: 50, offset: 0 },
+    );
+    const province = await listStudents(
+      node.services.db,
+      scopeOf("330000"),
+      { q: "王" },
+      { limit: 50, offset: 0 },
+    );
+    expect(province.rows.some((r) => r.school_unit_id === sibling)).toBe(true);
+    expect(county.rows.some((r) => r.school_unit_id === sibling)).toBe(false);
+    for (const { rows } of [county, province]) {
+      const names = rows.map((r) => r.name);
+      expect(new Set(names).size).toBeLessThan(names.length); // equal names occur: ordered by id
+      const byCodePoint = (a: { name: string; id: number }, b: { name: string; id: number }) =>
+        a.name === b.name ? a.id - b.id : Buffer.compare(Buffer.from(a.name), Buffer.from(b.name));
+      expect(rows.map((r) => r.id)).toEqual([...rows].sort(byCodePoint).map((r) => r.id));
+      expect(names.indexOf("王·阿依")).toBeLessThan(names.indexOf("王一"));
+    }
+    const drilled = await listStudents(
+      node.services.db,
+      scopeOf("330000"),
+      { q: "王小", withinPath: paths["330102"] },
+      { limit: 3, offset: 2 },
+    );
+    expect(drilled.rows.map((r) => r.id)).toEqual(
+      (await expected(paths["330102"]!, { q: "王小" })).slice(2, 5),
+    );
+    const named = await listStudents(
+      node.services.db,
+      scopeOf("330102"),
+      { q: "王", schoolIds: [schools["2133107102"]!, sibling] },
+      { limit: 50, offset: 0 },
+    );
+    expect(named.rows.map((r) => r.id)).toEqual(
+      await expected(paths["330102"]!, { q: "王", schoolIds: [schools["2133107102"]!] }),
+    );
+  });
 
   it("keeps named schools and a drill-down inside the caller's scope", async () => {
     const other = schools["2133107104"]!;

@@ -25,6 +25,11 @@ export function registerStudentRoutes(app: ZodApp, services: AppServices): void 
         tags,
         summary:
           "Search students of my scope by school, grade, class, status, name or number (identity numbers masked)",
+        description:
+          "`q` is a whole student or identity number (an exact match) or else the beginning of a name. " +
+          "A name search is ordered by name, then id: names in Unicode code-point order (the byte order " +
+          "of UTF-8, the same on every database engine), so one surname's students come together. " +
+          "Every other list is ordered by id (the order in which the records were created).",
         querystring: schemas.studentListQuery,
         response: { 200: schemas.studentPage },
       },

@@ -1,11 +1,12 @@
 /**
  * 学生名册: students of the selected unit's subtree, searched on the server by name (prefix),
  * student number or identity number, and filtered by school, grade, class and status. Identity
- * numbers are shown masked, exactly as the API lists them.
+ * numbers are shown masked, exactly as the API lists them. The API lists in id order, or by
+ * name (then id) when the search is a name; the name column then shows as sorted.
  */
 import { CloudUploadOutlined, SearchOutlined, UserAddOutlined } from "@ant-design/icons";
 import { Button, Flex, Input } from "antd";
-import { useState } from "react";
+import { type SyntheticEvent, useState } from "react";
 import { Link, useSearchParams } from "react-router";
 import { useSelectedUnit } from "../../../shared/api/selected-unit";
 import { useCodeLabel } from "../../../shared/code-sets/code-sets";
@@ -18,6 +19,10 @@ import { UnitPicker } from "../../../shared/ui/UnitPicker";
 import { type StudentFilter, type StudentRow, useStudents } from "../api/students";
 import { ExportStudents } from "../components/ExportStudents";
 import { CodeSelect, GradeSelect, StudentStatusTag } from "../components/StudentTags";
+
+/** Whole student and identity numbers are exact searches; anything else is a name prefix. */
+const WHOLE_NUMBER = /^[GJL]\d{17}[\dX]$|^L\d{18}$|^\d{17}[\dX]$/;
+const stop = (event: SyntheticEvent) => event.stopPropagation();
 
 export function StudentListPage() {
   const { t } = useI18n();
@@ -39,6 +44,8 @@ export function StudentListPage() {
   const filter: StudentFilter = { ...applied, withinUnitId: unit.id };
   const { data, isFetching, error } = useStudents({ ...filter, ...paging });
   const isSchool = unit.kind === "school";
+  const sought = applied.q?.trim().toUpperCase();
+  const byName = !!sought && !WHOLE_NUMBER.test(sought);
 
   const search = () => {
     setApplied({
@@ -58,7 +65,23 @@ export function StudentListPage() {
       fixedVisible: true,
       render: (_, s) => <Link to={`/students/${s.id}`}>{s.studentNumber}</Link>,
     },
-    { key: "name", title: t("student.name"), dataIndex: "name", fixedVisible: true },
+    {
+      key: "name",
+      title: t("student.name"),
+      dataIndex: "name",
+      fixedVisible: true,
+      // A name search comes from the server by name (then id): shown as sorted (and aria-sort),
+      // but not a choice, so the header's click and Enter never reach the table's sorter.
+      ...(byName
+        ? {
+            sorter: true,
+            sortOrder: "ascend",
+            sortDirections: ["ascend"],
+            showSorterTooltip: false,
+            onHeaderCell: () => ({ onClickCapture: stop, onKeyDownCapture: stop }),
+          }
+        : {}),
+    },
     { key: "sex", title: t("student.sex"), render: (_, s) => sex(s.sex) },
     { key: "birthDate", title: t("student.birthDate"), dataIndex: "birthDate" },
     { key: "identityNumber", title: t("student.identityNumber"), dataIndex: "identityNumber" },
