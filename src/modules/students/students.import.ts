@@ -1,5 +1,24 @@
+/**
+ * Student spreadsheet import (学籍批量导入) as a job in two steps, and the import template.
+ *
+ * Preview: the file (CSV in UTF-8 or GBK, or XLSX, the template's Chinese headers) is read as a
+ * stream, every row is checked field by field and against its school (students.import.rows.ts),
+ * and the checked rows are loaded with COPY into an UNLOGGED staging table of the job. Duplicates within the file and
+ * against the registry (nationwide identity numbers; name + sex + birth date for students
+ * without one) are then found by set-based joins. Nothing is written to `student`.
+ *
+ * Commit: one transaction creates exactly the rows the preview found ready, with set-based
+ * INSERT … SELECT: G numbers from identity numbers, J numbers from sequences allocated per
+ * (division, birth date) prefix with one upsert per prefix, one admission event per student and
+ * one audit entry for the file. An import of a province into an empty registry commits in bulk
+ * mode (students.bulk.ts: indexes and keys rebuilt once, under an exclusive lock; BULK_MIN_ROWS).
+ * Suspected duplicates are never created silently: they are excluded, or registered as problem
+ * records when the clerk asks so explicitly. Rows already registered at the same school are
+ * skipped, so uploading a file again creates nothing twice.
+ */
 import { createHash } from "node:crypto";
-import { type Kysely, sql } from "kysely";
+import { CompiledQuery, type Kysely, sql } from "kysely";
+import type { QueryResultRow } from "pg";
 import { type Database, type Executor, inTransaction } from "../../db/database";
 import type { DB, StudentImportPhase } from "../../db/schema";
 import { can } from "../../platform/access/actor";
@@ -13,6 +32,7 @@ import { createJob, registerJobRunner, setProgress } from "../../platform/jobs/j
 import { AppError, conflict, notFound, unprocessable } from "../../shared/errors";
 import { formatMessage, type Locale } from "../../shared/messages";
 import { todayIso } from "../../shared/time";
+import { bulkModeWorthIt, type Relaxed, relax, restore, type SqlRunner } from "./students.bulk";
 import { STUDENT_FIELDS, type StudentField, templateHeader } from "./students.fields";
 import {
   CHECK_CHARACTERS,
@@ -774,6 +794,55 @@ export interface CommitOptions {
   registerDuplicatesAsProblems?: boolean;
   locale?: Locale;
   timings?: PhaseTimings;
+  /** "auto" (the default) chooses bulk mode by BULK_MIN_ROWS and the registry's size. */
+  loadMode?: LoadMode;
+}
+
+export type LoadMode = "auto" | "in-place" | "bulk";
+
+/**
+ * An import creating at least this many records, and at least as many as the registry holds,
+ * commits in bulk mode (students.bulk.ts): the first load of a province into an empty registry.
+ * Smaller imports, and any import into a registry in use, keep every index in place.
+ */
+const BULK_MIN_ROWS = 100_000;
+/** Bulk mode waits at most this long for the registry to be free, then commits in place. */
+const BULK_LOCK_TIMEOUT = "5s";
+
+/** A Kysely connection or transaction seen as the SqlRunner of students.bulk.ts. */
+function sqlRunner(db: Executor): SqlRunner {
+  return {
+    async query<R extends QueryResultRow>(text: string, values: unknown[] = []) {
+      const result = await db.executeQuery<R>(CompiledQuery.raw(text, values));
+      return { rows: result.rows };
+    },
+  };
+}
+
+/**
+ * Takes the registry for bulk mode when the import is worth it and the tables can be locked
+ * within BULK_LOCK_TIMEOUT; what relax() set aside, or undefined to commit in place. The lock
+ * comes first, before any read of student in this transaction, so it is never an upgrade.
+ */
+async function enterBulkMode(trx: Executor, toCreate: number, mode: LoadMode): Promise<Relaxed | undefined> {
+  if (mode === "in-place") return undefined;
+  const runner = sqlRunner(trx);
+  if (mode === "auto" && (toCreate < BULK_MIN_ROWS || !(await bulkModeWorthIt(runner, toCreate)))) {
+    return undefined;
+  }
+  await sql`SAVEPOINT bulk_lock`.execute(trx);
+  try {
+    await sql.raw(`SET LOCAL lock_timeout = '${BULK_LOCK_TIMEOUT}'`).execute(trx);
+    await sql`LOCK TABLE student, student_event IN ACCESS EXCLUSIVE MODE`.execute(trx);
+    await sql`SET LOCAL lock_timeout = DEFAULT`.execute(trx);
+    await sql`RELEASE SAVEPOINT bulk_lock`.execute(trx);
+  } catch (error) {
+    // 55P03 lock_not_available: someone is using the registry; the import goes in place.
+    if ((error as { code?: string }).code !== "55P03") throw error;
+    await sql`ROLLBACK TO SAVEPOINT bulk_lock`.execute(trx);
+    return undefined;
+  }
+  return relax(runner);
 }
 
 interface ImportRow {
@@ -834,6 +903,9 @@ async function applyImport(
     const progressDb = database.engine === "pglite" ? trx : ctx.db;
     await sql`SET LOCAL work_mem = '256MB'`.execute(trx);
     if (found.staged_rows > 0 && !(await hasStagedRows(trx, jobId))) throw conflict("import_staging_lost");
+    const relaxed = await timed(options.timings, "bulkMode", () =>
+      enterBulkMode(trx, toCreate, options.loadMode ?? "auto"),
+    );
     const conflicts = await timed(options.timings, "recheck", () => newConflicts(trx, jobId));
     if (conflicts > 0) throw conflict("import_outdated", { count: conflicts });
     await timed(options.timings, "numbers", async () => {
@@ -844,6 +916,13 @@ async function applyImport(
     const totals = await timed(options.timings, "insert", () =>
       insertAll(trx, progressDb, jobId, { register, toCreate, actorUserId: ctx.actor.userId }),
     );
+    if (relaxed) {
+      await timed(options.timings, "rebuild", async () => {
+        await restore(sqlRunner(trx), relaxed);
+        // The tables were (nearly) empty: plans made from their old statistics would be wrong.
+        await sql`ANALYZE student, student_event`.execute(trx);
+      });
+    }
     await recordAudit(trx, {
       actor: ctx.actor,
       ip: ctx.ip,
@@ -862,6 +941,7 @@ async function applyImport(
         duplicatesExcluded: register ? 0 : found.duplicate_rows,
         errorRowsExcluded: found.error_rows,
         registerDuplicatesAsProblems: register,
+        loadMode: relaxed ? "bulk" : "in-place",
       },
     });
     await finishCommit(trx, jobId, totals, register);

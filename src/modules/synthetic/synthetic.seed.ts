@@ -10,13 +10,14 @@ import { recordAudit } from "../../platform/audit/audit.service";
 import type { ServiceContext } from "../../platform/context";
 import { readDivisions } from "../../platform/orgs/divisions";
 import { todayIso } from "../../shared/time";
+import { bulkModeWorthIt, relax, restore } from "../students/students.bulk";
 import { loadSyntheticData, type PlantedKind, PROBLEM_KINDS, type SyntheticData } from "./synthetic.data";
 import { buildProvinceGeo, type ProvinceGeo } from "./synthetic.geo";
 import * as load from "./synthetic.load";
 import { type BadRow, SpreadsheetSink } from "./synthetic.output";
 import { ProgressBar } from "./synthetic.progress";
 import { type PlannedSchool, planSchools } from "./synthetic.schools";
-import { bulkModeWorthIt, openLoadSession, type Queryable, relax, restore } from "./synthetic.session";
+import { openLoadSession, type Queryable } from "./synthetic.session";
 import { StudentGenerator, type SyntheticStudent } from "./synthetic.students";
 
 export interface SeedOptions {
@@ -52,7 +53,7 @@ export interface SeedReport {
   schools: PlannedSchool[];
   /** Unit id of each school by plan index (database loads only). */
   schoolUnitIds: number[];
-  /** Indexes, foreign keys and the stamp trigger set aside during the load (synthetic.session.ts). */
+  /** Indexes, foreign keys and the stamp trigger set aside during the load (students/students.bulk.ts). */
   bulkMode: boolean;
   teachers: number;
   students: number;
