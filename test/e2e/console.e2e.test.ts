@@ -4,7 +4,7 @@
  */
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { clearFailureScreenshots, journey, launchBrowser, screenshot, signIn } from "./support/browser";
+import { journey, launchBrowser, screenshot, signIn } from "./support/browser";
 import { type ConsoleNode, requireWebDist, startConsoleNode } from "./support/node";
 
 let node: ConsoleNode;
@@ -27,7 +27,6 @@ async function menuLabels(page: Page): Promise<string[]> {
 
 beforeAll(async () => {
   requireWebDist();
-  clearFailureScreenshots();
   node = await startConsoleNode();
   browser = await launchBrowser();
 });

@@ -11,7 +11,7 @@
  */
 import type { Browser, Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { clearFailureScreenshots, journey, launchBrowser, screenshot, signIn } from "./support/browser";
+import { journey, launchBrowser, screenshot, signIn } from "./support/browser";
 import { type ApiSession, apiSession, identityNumber, registration, unitIdOf } from "./support/fixtures";
 import { type ConsoleNode, requireWebDist, startConsoleNode } from "./support/node";
 
@@ -32,16 +32,39 @@ const students: Record<"classChange" | "suspension" | "conflict" | "search", { i
 let countyRequest = 0;
 let conflictRequest = 0;
 
-/** Picks an option of an antd Select found by its field label, typing to narrow the list. */
+/**
+ * Picks an option of an antd Select found by its field label as a clerk does at the keyboard:
+ * type to narrow the list, wait until this select highlights the option, press Enter, and wait
+ * until the select shows it.
+ *
+ * Not by clicking the option: after the list narrows, Playwright may scroll the page to bring the
+ * option into view, and the dropdown then realigns (flips above or below its select) a frame later.
+ * On a busy machine that lands between mousedown and mouseup, the click falls on the page behind,
+ * nothing is chosen, and the form then refuses to submit for a required field — journey (g)'s
+ * occasional 30 s wait for the API's answer, which was never asked for.
+ */
 async function choose(page: Page, scope: Page | Locator, label: string, text: string): Promise<void> {
+  // Options read "code label" (or just the label): the wanted one ends with the text as a word.
+  const option = new RegExp(`(^|\\s)${text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`);
   const input = scope.getByLabel(label, { exact: true });
   await input.click();
   await input.fill(text);
-  await page
-    .locator(".ant-select-dropdown:visible .ant-select-item-option")
-    .filter({ hasText: text })
-    .first()
-    .click();
+  // The combobox names its highlighted option (aria-activedescendant): Enter takes that one.
+  await expect
+    .poll(async () => {
+      const active = await input.getAttribute("aria-activedescendant");
+      if (!active) return "";
+      // Short reads: the list may re-render between the two look-ups; the poll simply asks again.
+      const item = page.locator(`[id="${active}"]`).first();
+      const read = (name: string) => item.getAttribute(name, { timeout: 1000 }).catch(() => null);
+      return ((await read("aria-label")) ?? (await read("title")) ?? "").trim();
+    })
+    .toMatch(option);
+  await input.press("Enter");
+  // The chosen label replaces the typed text in the select's own box.
+  await expect
+    .poll(async () => ((await input.locator("xpath=..").textContent()) ?? "").trim())
+    .toMatch(option);
 }
 
 /** Types a date (or month) into an antd DatePicker and confirms it. */
@@ -68,7 +91,6 @@ async function submitWaitingAtCounty(studentId: number, reason: string): Promise
 
 beforeAll(async () => {
   requireWebDist();
-  clearFailureScreenshots();
   node = await startConsoleNode();
   browser = await launchBrowser();
   schoolId = await unitIdOf(node, "2133000201");

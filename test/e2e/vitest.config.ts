@@ -7,7 +7,8 @@ export default defineConfig({
   test: {
     root: fileURLToPath(new URL("../..", import.meta.url)),
     include: ["test/e2e/**/*.e2e.test.ts"],
-    globalSetup: ["test/support/global-setup.ts"],
+    // The template database and clearing last run's failure screenshots, once per run.
+    globalSetup: ["test/e2e/support/global-setup.ts"],
     pool: "forks",
     maxWorkers: 1,
     fileParallelism: false,

@@ -1,17 +1,24 @@
 /**
  * Debian's Chromium driven by playwright-core: one browser per test file, a fresh context
  * (cookies, storage) per test, the 1366×768 screen of a county office, and a screenshot in
- * test-output/e2e/ whenever a journey fails.
+ * test-output/e2e/FAILED-<journey>.png whenever a journey fails — by an error or by running
+ * into vitest's test timeout.
  */
 import { mkdirSync, readdirSync, rmSync } from "node:fs";
 import path from "node:path";
+import { setTimeout as delay } from "node:timers/promises";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import { onTestFailed } from "vitest";
 import { projectRoot } from "../../../src/config";
 
 export const SCREENSHOT_DIR = path.join(projectRoot, "test-output", "e2e");
 export const VIEWPORT = { width: 1366, height: 768 };
 
-/** Screenshots of failures from an earlier run would mislead; the page pictures are simply replaced. */
+/**
+ * Screenshots of failures from an earlier run would mislead; the page pictures are simply replaced.
+ * Called once per run (test/e2e/support/global-setup.ts), never per file: the files run one after
+ * another, and a later file's set-up would delete the screenshot of an earlier file's failure.
+ */
 export function clearFailureScreenshots(): void {
   mkdirSync(SCREENSHOT_DIR, { recursive: true });
   for (const file of readdirSync(SCREENSHOT_DIR)) {
@@ -58,26 +65,37 @@ export async function openSession(browser: Browser, baseURL: string): Promise<Se
   return { context, page, errors };
 }
 
-export async function screenshot(page: Page, name: string): Promise<string> {
+/** How long a failure screenshot may take: a stuck page must not hide the failure behind a second timeout. */
+const FAILURE_SCREENSHOT_TIMEOUT = 10_000;
+
+export async function screenshot(page: Page, name: string, timeout?: number): Promise<string> {
   mkdirSync(SCREENSHOT_DIR, { recursive: true });
   // Dialogs and menus fade in and out: let finite animations end (spinners run for ever, and
   // the wait is capped) so the picture is sharp. A string, because this file has no DOM types.
-  await page
-    .evaluate(`Promise.race([
-      Promise.all(document.getAnimations()
-        .filter((a) => a.effect && a.effect.getComputedTiming().endTime !== Infinity)
-        .map((a) => a.finished.catch(() => undefined))),
-      new Promise((resolve) => setTimeout(resolve, 2000)),
-    ])`)
-    .catch(() => undefined);
+  // The wait is capped here too: a page whose script is stuck never answers the evaluate.
+  await Promise.race([
+    page
+      .evaluate(`Promise.race([
+        Promise.all(document.getAnimations()
+          .filter((a) => a.effect && a.effect.getComputedTiming().endTime !== Infinity)
+          .map((a) => a.finished.catch(() => undefined))),
+        new Promise((resolve) => setTimeout(resolve, 2000)),
+      ])`)
+      .catch(() => undefined),
+    delay(3000),
+  ]);
   const file = path.join(SCREENSHOT_DIR, `${name}.png`);
-  await page.screenshot({ path: file });
+  await page.screenshot({ path: file, ...(timeout === undefined ? {} : { timeout }) });
   return file;
 }
 
 /**
  * Runs one journey in a fresh context; on failure keeps a screenshot named after it, and in any
  * case closes the context so the next journey starts signed out.
+ *
+ * A journey that runs into vitest's test timeout is never told: its step simply stops being
+ * awaited. vitest then runs the test's onTestFailed hooks, so the picture is taken there, while the
+ * page is still open (the browser closes only in afterAll).
  */
 export async function journey(
   browser: Browser,
@@ -86,10 +104,27 @@ export async function journey(
   steps: (session: Session) => Promise<void>,
 ): Promise<void> {
   const session = await openSession(browser, baseURL);
+  /** Set once this journey's failure screenshot is taken (or tried) or the journey has ended. */
+  let settled = false;
+  const failureScreenshot = async (): Promise<string> => {
+    settled = true;
+    try {
+      return await screenshot(session.page, `FAILED-${name}`, FAILURE_SCREENSHOT_TIMEOUT);
+    } catch (error) {
+      return `(no screenshot: ${error instanceof Error ? error.message.split("\n")[0] : String(error)})`;
+    }
+  };
+  onTestFailed(async () => {
+    if (settled) return;
+    const file = await failureScreenshot();
+    console.error(`Journey ${name} was still running when the test failed. Screenshot: ${file}`);
+    await session.context.close().catch(() => undefined);
+  });
   try {
     await steps(session);
   } catch (error) {
-    const file = await screenshot(session.page, `FAILED-${name}`).catch(() => "(no screenshot)");
+    if (settled) throw error;
+    const file = await failureScreenshot();
     throw new Error(
       `${String(error)}\nScreenshot: ${file}\nBrowser errors: ${session.errors.join(" | ") || "none"}`,
       {
@@ -97,7 +132,8 @@ export async function journey(
       },
     );
   } finally {
-    await session.context.close();
+    settled = true;
+    await session.context.close().catch(() => undefined);
   }
 }
 
