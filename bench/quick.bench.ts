@@ -35,6 +35,7 @@ const SUITE: { name: string; args: string[] }[] = [
   { name: "promotion", args: ["--students", "100000", "--concurrency", "2"] },
   { name: "registration-api", args: ["--students", "100000", "--duration", "5"] },
   { name: "student-import", args: ["--rows", "100000", "--no-floor"] },
+  { name: "import-rows", args: ["--rows", "100000"] },
 ];
 
 interface Step {

@@ -254,9 +254,12 @@ async function* checkedLines(
   check: (cells: readonly string[]) => RowCheck,
   tally: PreviewTally,
   timings?: PhaseTimings,
-): AsyncGenerator<string> {
+): AsyncGenerator<Buffer> {
   let reported = 0;
   const spent = { parse: 0, lookup: 0, check: 0 };
+  // A batch's lines go to the COPY stream as UTF-8 bytes, written into a reused buffer (3 bytes
+  // a UTF-16 unit at most) and copied out: half the cost of Buffer.from's measure-then-write.
+  let scratch = Buffer.alloc(0);
   let mark = performance.now();
   for await (const batch of batches(sheet.records())) {
     spent.parse += performance.now() - mark;
@@ -283,8 +286,13 @@ async function* checkedLines(
         });
       }
     }
+    let bytes: Buffer | undefined;
+    if (lines) {
+      if (scratch.length < lines.length * 3) scratch = Buffer.allocUnsafe(lines.length * 3);
+      bytes = Buffer.from(scratch.subarray(0, scratch.write(lines)));
+    }
     spent.check += performance.now() - mark;
-    yield lines;
+    if (bytes) yield bytes;
     if (tally.totalRows - reported >= PROGRESS_EVERY) {
       reported = tally.totalRows;
       await setProgress(ctx.db, jobId, tally.totalRows, Math.max(sheet.estimatedRows, tally.totalRows));
