@@ -408,6 +408,22 @@ export const IDENTITY_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 
 export const CHECK_CHARACTERS = "10X98765432";
 /** Memoised look-ups keep at most this many distinct cells per field. */
 const MEMO_LIMIT = 100_000;
+
+/** A pure function of a cell, memoised: codes, dates and months repeat across rows. */
+class CellMemo {
+  private readonly known = new Map<string, string>();
+
+  constructor(private readonly compute: (raw: string) => string) {}
+
+  of(raw: string): string {
+    let value = this.known.get(raw);
+    if (value === undefined) {
+      value = this.compute(raw);
+      if (this.known.size < MEMO_LIMIT) this.known.set(raw, value);
+    }
+    return value;
+  }
+}
 /** The problems of a clean row: none, shared rather than an array per row (frozen: never added to). */
 const NO_PROBLEMS = Object.freeze([]) as unknown as [];
 
@@ -520,11 +536,13 @@ export function fastChecker(
   const maxLength = Uint32Array.from(STUDENT_FIELDS, (field) => field.maxLength ?? 0);
   /** Digits of a division code: 6, or 12 for division12. */
   const digits = Uint8Array.from(STUDENT_FIELDS, (field) => (field.kind === "division12" ? 12 : 6));
-  const codeSets = STUDENT_FIELDS.map((field) => field.codeSet ?? "");
   /** Per code field: cell → the code checkStudentRecord would store, "" when it refuses the cell. */
-  const codeMemos = STUDENT_FIELDS.map(() => new Map<string, string>());
-  const dateMemo = new Map<string, string>();
-  const monthMemo = new Map<string, string>();
+  const codeMemos = STUDENT_FIELDS.map((field) => {
+    const codeSet = field.codeSet ?? "";
+    return new CellMemo((raw) => codes.resolve(codeSet, codeCandidate(codes, codeSet, raw)) ?? "");
+  });
+  const dateMemo = new CellMemo(isoDateOf);
+  const monthMemo = new CellMemo(monthOf);
   /** Two-digit province codes the division table knows, by number. */
   const knownProvince = new Uint8Array(100);
   for (let p = 0; p < 100; p++) knownProvince[p] = codes.isKnownProvince(String(p).padStart(2, "0")) ? 1 : 0;
@@ -566,33 +584,19 @@ export function fastChecker(
           values[i] = raw;
           break;
         case CODE: {
-          const memo = codeMemos[i]!;
-          let code = memo.get(raw);
-          if (code === undefined) {
-            const codeSet = codeSets[i]!;
-            code = codes.resolve(codeSet, codeCandidate(codes, codeSet, raw)) ?? "";
-            if (memo.size < MEMO_LIMIT) memo.set(raw, code);
-          }
+          const code = codeMemos[i]!.of(raw);
           if (code === "") return undefined;
           values[i] = code;
           break;
         }
         case DATE: {
-          let date = dateMemo.get(raw);
-          if (date === undefined) {
-            date = isoDateOf(raw);
-            if (dateMemo.size < MEMO_LIMIT) dateMemo.set(raw, date);
-          }
+          const date = dateMemo.of(raw);
           if (date === "") return undefined;
           values[i] = date;
           break;
         }
         case MONTH_KIND: {
-          let month = monthMemo.get(raw);
-          if (month === undefined) {
-            month = monthOf(raw);
-            if (monthMemo.size < MEMO_LIMIT) monthMemo.set(raw, month);
-          }
+          const month = monthMemo.of(raw);
           if (month === "") return undefined;
           values[i] = month;
           break;
