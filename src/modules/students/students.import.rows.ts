@@ -7,7 +7,7 @@
 import { isUtf8 } from "node:buffer";
 import type { CodeRegistry } from "../../platform/codes/codes.service";
 import { toCompactLocalDate } from "../../platform/identifiers/identity-number";
-import { formatCopyValue } from "../../platform/imports/copy";
+import { formatCopyValue, isCopySpecial } from "../../platform/imports/copy";
 import { normaliseHeader, readSpreadsheet } from "../../platform/imports/spreadsheet";
 import { AppError, type FieldError } from "../../shared/errors";
 import { isIsoDate } from "../../shared/time";
@@ -138,11 +138,6 @@ function cellsOf(fields: readonly string[], layout: Layout): string[] {
     cells[i] = column < 0 ? "" : (fields[column] ?? "").trim();
   }
   return cells;
-}
-
-/** True for the characters COPY's text format escapes (backslash, tab, line feed, carriage return). */
-function isCopySpecial(c: number): boolean {
-  return c === 92 || c === 9 || c === 10 || c === 13;
 }
 
 /**

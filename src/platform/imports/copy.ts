@@ -34,14 +34,18 @@ function checkIdentifier(name: string): string {
   return name;
 }
 
+/** True for the characters COPY's text format escapes (backslash, tab, line feed, carriage return). */
+export function isCopySpecial(c: number): boolean {
+  return c === 92 || c === 9 || c === 10 || c === 13;
+}
+
 /**
  * True when the text holds a character COPY's text format gives a meaning. A loop rather than
  * SPECIAL.test: values are short, and a bulk load asks this of every value of every row.
  */
 function hasSpecial(text: string): boolean {
   for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 92 || c === 9 || c === 10 || c === 13) return true;
+    if (isCopySpecial(text.charCodeAt(i))) return true;
   }
   return false;
 }
