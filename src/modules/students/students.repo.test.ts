@@ -212,3 +212,57 @@ describe("history and the tree", () => {
     await deleteUnit(node.system, empty);
   });
 });
+
+describe("the capped count", () => {
+  it("stops at 10,001 across the schools of a county, and counts one school exactly", async () => {
+    // 5,100 copies of one record in each of two schools of a county, with temporary L numbers:
+    // the count, taken school by school below a province, must stop at MAX_WINDOW + 1 overall.
+    const { rows: columns } = await sql<{ column_name: string }>`
+      SELECT column_name FROM information_schema.columns
+      WHERE table_name = 'student' AND column_name NOT IN
+        ('id', 'student_number', 'number_kind', 'school_unit_id', 'change_version')`.execute(
+      node.services.db,
+    );
+    const list = sql.raw(columns.map((c) => c.column_name).join(", "));
+    const template = await node.services.db
+      .selectFrom("student")
+      .select("id")
+      .where("school_unit_id", "=", schools["2133107101"]!)
+      .orderBy("id")
+      .executeTakeFirstOrThrow();
+    for (const [i, code] of ["2133107102", "2133107103"].entries()) {
+      await sql`
+        INSERT INTO student (student_number, number_kind, school_unit_id, ${list})
+        SELECT 'L9' || lpad((${i * 10_000} + g)::text, 17, '0'), 'L', ${schools[code]!}::bigint, ${list}
+        FROM student, generate_series(1, 5100) g WHERE id = ${template.id}`.execute(node.services.db);
+    }
+    const name = (
+      await node.services.db
+        .selectFrom("student")
+        .select("name")
+        .where("id", "=", template.id)
+        .executeTakeFirstOrThrow()
+    ).name;
+    for (const [code, filter] of [
+      ["330102", {}],
+      ["330102", { q: name }],
+      ["330000", { q: name }],
+    ] as const) {
+      const { rows, cappedTotal } = await listStudents(node.services.db, scopeOf(code), filter, {
+        limit: 20,
+        offset: 0,
+      });
+      expect(cappedTotal).toBe(10_001);
+      expect(rows).toHaveLength(20);
+    }
+    const oneSchool = await listStudents(
+      node.services.db,
+      scopeOf("330102"),
+      { q: name, schoolIds: [schools["2133107103"]!] },
+      { limit: 20, offset: 0 },
+    );
+    expect(oneSchool.cappedTotal).toBe(
+      (await expected(paths["330102"]!, { q: name, schoolIds: [schools["2133107103"]!] })).length,
+    );
+  });
+});

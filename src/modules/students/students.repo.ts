@@ -6,7 +6,7 @@
 import { type Insertable, type Selectable, type SelectQueryBuilder, sql } from "kysely";
 import type { Executor } from "../../db/database";
 import type { DB, StudentProblemKind, StudentTable } from "../../db/schema";
-import { cappedCount } from "../../http/pagination";
+import { cappedCount, MAX_WINDOW } from "../../http/pagination";
 import { type Scope, schoolInScope, unitInScope } from "../../platform/access/scope";
 
 export type StudentRow = Selectable<StudentTable>;
@@ -128,6 +128,41 @@ function pagesBySchool(scope: Scope, filter: StudentFilter): boolean {
 }
 
 /**
+ * The students of the scope's schools, one LATERAL subquery per school: `perSchool` receives a
+ * school's matching students (its `(school_unit_id, …)` index range) and shapes them. Used for
+ * the page and for the count, so that neither depends on the planner's estimate of a name
+ * prefix across the province (for a rarer surname it expects 500 matches where there are
+ * 42,000, and then walks them all through `student_person_idx` and the heap to keep a county's).
+ */
+function schoolBySchool<O>(
+  db: Executor,
+  scope: Scope,
+  filter: StudentFilter,
+  perSchool: (
+    matching: SelectQueryBuilder<DB, "student", { id: number }>,
+  ) => SelectQueryBuilder<DB, "student", O>,
+) {
+  let schools = db
+    .selectFrom("org_unit as su")
+    .innerJoinLateral(
+      (eb) =>
+        perSchool(
+          whereRecordMatches(
+            eb.selectFrom("student").select("student.id").whereRef("student.school_unit_id", "=", "su.id"),
+            filter,
+          ),
+        ).as("first"),
+      (join) => join.onTrue(),
+    )
+    .where("su.kind", "=", "school")
+    .where(schoolInScope(scope, "su.id"));
+  if (filter.schoolIds) schools = schools.where("su.id", "in", filter.schoolIds);
+  if (filter.withinPath)
+    schools = schools.where(unitInScope({ ...scope, rootPath: filter.withinPath }, "su.path"));
+  return schools;
+}
+
+/**
  * Ids of one page of the list: by name, then id, when a name is sought; by id otherwise (an
  * exact number finds one record).
  */
@@ -145,33 +180,27 @@ function pageIds(
       .limit(window.limit)
       .offset(window.offset);
   }
-  let schools = db
-    .selectFrom("org_unit as su")
-    .innerJoinLateral(
-      (eb) => {
-        const matching = whereRecordMatches(
-          eb.selectFrom("student").select("student.id").whereRef("student.school_unit_id", "=", "su.id"),
-          filter,
-        );
-        // The name is selected only when it orders the page: the plain list reads
-        // (school_unit_id, id) alone.
-        return (byNameFirst ? matching.select("student.name").orderBy(byName("student.name")) : matching)
-          .orderBy("student.id")
-          .limit(window.limit + window.offset)
-          .as("first");
-      },
-      (join) => join.onTrue(),
-    )
-    .select("first.id")
-    .where("su.kind", "=", "school")
-    .where(schoolInScope(scope, "su.id"));
-  if (filter.schoolIds) schools = schools.where("su.id", "in", filter.schoolIds);
-  if (filter.withinPath)
-    schools = schools.where(unitInScope({ ...scope, rootPath: filter.withinPath }, "su.path"));
+  const schools = schoolBySchool(db, scope, filter, (matching) =>
+    // The name is selected only when it orders the page: the plain list reads
+    // (school_unit_id, id) alone.
+    (byNameFirst ? matching.select("student.name").orderBy(byName("student.name")) : matching)
+      .orderBy("student.id")
+      .limit(window.limit + window.offset),
+  ).select("first.id");
   return (byNameFirst ? schools.orderBy(byName("first.name")) : schools)
     .orderBy("first.id")
     .limit(window.limit)
     .offset(window.offset);
+}
+
+/** The capped count of the list, school by school where the page is. */
+function countStudents(db: Executor, scope: Scope, filter: StudentFilter): Promise<number> {
+  if (!pagesBySchool(scope, filter))
+    return cappedCount(db, filteredStudents(db, scope, filter).select("student.id"));
+  return cappedCount(
+    db,
+    schoolBySchool(db, scope, filter, (matching) => matching.limit(MAX_WINDOW + 1)).select("first.id"),
+  );
 }
 
 /**
@@ -205,7 +234,7 @@ export async function listStudents(
   const rows = await (seeksName(filter) ? page.orderBy(byName("student.name")) : page)
     .orderBy("student.id")
     .execute();
-  const cappedTotal = await cappedCount(db, filteredStudents(db, scope, filter).select("student.id"));
+  const cappedTotal = await countStudents(db, scope, filter);
   return { rows, cappedTotal };
 }
 
