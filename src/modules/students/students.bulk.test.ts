@@ -10,6 +10,7 @@ import { commitImport, type LoadMode, previewImport } from "./students.import";
 let node: TestNode;
 let ctx: ServiceContext;
 const SCHOOL = "2133109001";
+const SECOND_SCHOOL = "2133109002";
 
 function csv(rows: Record<string, unknown>[]): Buffer {
   const keys = STUDENT_FIELDS.map((f) => f.key);
@@ -69,6 +70,7 @@ function commit(jobId: number, loadMode: LoadMode) {
 beforeAll(async () => {
   node = await createTestNode();
   await openTestSchool(node, { schoolCode: SCHOOL, divisionCode: "330102" });
+  await openTestSchool(node, { schoolCode: SECOND_SCHOOL, divisionCode: "330102" });
   ctx = await systemContext(node.services);
 });
 afterAll(async () => {
@@ -141,5 +143,31 @@ describe("bulk mode of the import commit", () => {
   it("keeps a small import in place when left to choose", async () => {
     expect((await commit(await previewed("小批", 2), "auto")).created).toBe(2);
     expect(await loadModeOfLastImport()).toBe("in-place");
+  });
+
+  it("commits in many small steps, every row once: by pages in bulk mode, by schools in place", async () => {
+    for (const mode of ["bulk", "in-place"] as const) {
+      // Two tags, two months of birth: 56 distinct pupils over two schools, about three pages.
+      const rows = [
+        ...pupils(`分步${mode}甲`, 28),
+        ...pupils(`分步${mode}乙`, 28).map((row) => ({ ...row, schoolCode: SECOND_SCHOOL })),
+      ];
+      const report = await previewImport(ctx, node.database, csv(rows));
+      expect(report.readyRows).toBe(56);
+      const before = await counts();
+      const committed = await commitImport(ctx, node.database, report.jobId, {
+        loadMode: mode,
+        chunkRows: 5,
+      });
+      expect(committed.created).toBe(56);
+      expect(await loadModeOfLastImport()).toBe(mode);
+      expect(await counts()).toEqual({ students: before.students + 56, events: before.events + 56 });
+      const created = await node.services.db
+        .selectFrom("student")
+        .select("name")
+        .where("name", "like", `分步${mode}%`)
+        .execute();
+      expect(new Set(created.map((s) => s.name)).size).toBe(56);
+    }
   });
 });
