@@ -12,7 +12,7 @@
 import { sql, type Transaction } from "kysely";
 import { inTransaction } from "../../db/database";
 import type { DB } from "../../db/schema";
-import { type PageQuery, pageWindow, toPage } from "../../http/pagination";
+import { cappedCount, type PageQuery, pageWindow, toPage } from "../../http/pagination";
 import { can } from "../../platform/access/actor";
 import { schoolInScope } from "../../platform/access/scope";
 import { recordAudit } from "../../platform/audit/audit.service";
@@ -89,14 +89,12 @@ export async function listProblems(
     .limit(window.limit)
     .offset(window.offset)
     .execute();
-  const { n } = await base()
-    .select((eb) => eb.fn.countAll<number>().as("n"))
-    .executeTakeFirstOrThrow();
+  const n = await cappedCount(ctx.db, base().select("p.id"));
   const items = rows.map((r) => ({
     ...r,
     identity_number: r.identity_number ? maskIdentityNumber(r.identity_number) : null,
   }));
-  return toPage(items, Number(n), page);
+  return toPage(items, n, page);
 }
 
 export interface ScanReport {
