@@ -13,6 +13,7 @@ import * as m0006 from "./migrations/0006_org_search";
 import * as m0007 from "./migrations/0007_student_name_search";
 import * as m0008 from "./migrations/0008_student_write_paths";
 import * as m0009 from "./migrations/0009_problem_resolution";
+import * as m0010 from "./migrations/0010_student_tally";
 import type { DB } from "./schema";
 
 export const migrations: Record<string, Migration> = {
@@ -25,6 +26,7 @@ export const migrations: Record<string, Migration> = {
   "0007_student_name_search": m0007,
   "0008_student_write_paths": m0008,
   "0009_problem_resolution": m0009,
+  "0010_student_tally": m0010,
 };
 
 export interface MigrationReport {

@@ -510,6 +510,13 @@ export interface StudentProblemTable {
   updated_at: Timestamp;
 }
 
+/** Students per school and status, kept by the write paths (0010, students.tally.ts). */
+export interface StudentTallyTable {
+  school_unit_id: number;
+  status: string;
+  n: number;
+}
+
 export interface StudentNumberSequenceTable {
   prefix: string;
   last_value: number;
@@ -542,6 +549,7 @@ export interface StudentTables {
   student: StudentTable;
   student_event: StudentEventTable;
   student_problem: StudentProblemTable;
+  student_tally: StudentTallyTable;
   student_number_sequence: StudentNumberSequenceTable;
   job: JobTable;
   job_item: JobItemTable;

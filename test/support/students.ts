@@ -1,4 +1,6 @@
 /** Student records for tests: valid by default, with a real identity number for a birth date. */
+import { type Kysely, sql } from "kysely";
+import type { DB } from "../../src/db/schema";
 import { computeIdentityCheckCharacter } from "../../src/platform/identifiers/identity-number";
 
 /**
@@ -47,4 +49,18 @@ export function sampleStudent(
     guardian1Phone: "13900001111",
     ...rest,
   };
+}
+
+/**
+ * The per-school tally (student_tally) next to a live count of the records: the two must be
+ * equal after any sequence of the registry's own write paths.
+ */
+export async function tallyAndRecords(db: Kysely<DB>): Promise<{ tally: string[]; records: string[] }> {
+  const tally = await sql<{ row: string }>`
+    SELECT school_unit_id || '/' || status || '=' || n AS row FROM student_tally WHERE n <> 0
+    ORDER BY school_unit_id, status`.execute(db);
+  const records = await sql<{ row: string }>`
+    SELECT school_unit_id || '/' || status || '=' || count(*) AS row FROM student
+    GROUP BY school_unit_id, status ORDER BY school_unit_id, status`.execute(db);
+  return { tally: tally.rows.map((r) => r.row), records: records.rows.map((r) => r.row) };
 }

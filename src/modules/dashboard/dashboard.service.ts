@@ -11,6 +11,7 @@ import type { ServiceContext } from "../../platform/context";
 import { findUnitById } from "../../platform/orgs/orgs.repo";
 import { notFound } from "../../shared/errors";
 import { todayIso } from "../../shared/time";
+import { tallyByStatus } from "../students/students.tally";
 
 export interface UnitStats {
   children: number;
@@ -70,13 +71,8 @@ export async function unitStats(ctx: ServiceContext, unitId: number): Promise<Un
     stats.users = Number(n);
   }
   if (can(ctx.actor, "students", "read")) {
-    const students = await ctx.db
-      .selectFrom("student")
-      .where(schoolInScope(below, "student.school_unit_id"))
-      .select(["student.status as key", (eb) => eb.fn.countAll<number>().as("n")])
-      .groupBy("student.status")
-      .execute();
-    stats.studentsByStatus = toRecord(students);
+    // From the per-school tally: a live count would read every student of a province.
+    stats.studentsByStatus = await tallyByStatus(ctx.db, below);
     const { n } = await ctx.db
       .selectFrom("student_problem as p")
       .innerJoin("student", "student.id", "p.student_id")

@@ -997,9 +997,20 @@ async function applyImport(
         loadMode: relaxed ? "bulk" : "in-place",
       },
     });
+    // Last, so that the tally rows of the import's schools stay locked only for the commit itself.
+    await timed(options.timings, "tally", () => tallyCreated(trx, jobId, register));
     await finishCommit(trx, jobId, totals, register);
     await timed(options.timings, "dropStaging", () => dropStagingTable(trx, jobId));
   });
+}
+
+/** Counts the created records in the tally, school by school (all of them are in school). */
+async function tallyCreated(trx: Executor, jobId: number, register: boolean): Promise<void> {
+  await sql`
+    INSERT INTO student_tally AS t (school_unit_id, status, n)
+    SELECT r.school_unit_id, ${IN_SCHOOL}, count(*) FROM ${stagingTable(jobId)} r
+    WHERE ${createdRows(register)} GROUP BY 1 ORDER BY 1
+    ON CONFLICT (school_unit_id, status) DO UPDATE SET n = t.n + excluded.n`.execute(trx);
 }
 
 async function insertAll(

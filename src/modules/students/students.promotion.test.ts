@@ -8,7 +8,7 @@ import {
   type TestNode,
   unitIdByCode,
 } from "../../../test/support/app";
-import { sampleStudent } from "../../../test/support/students";
+import { sampleStudent, tallyAndRecords } from "../../../test/support/students";
 import { getJob, runJob } from "../../platform/jobs/jobs.service";
 import { orderPromotion } from "./students.promotion";
 import { registerStudent } from "./students.service";
@@ -176,5 +176,13 @@ describe("the table the promotion rewrites", () => {
       "SELECT reloptions AS options FROM pg_class WHERE oid = 'student'::regclass",
     );
     expect(options[0]!.options).toContain("fillfactor=50");
+  });
+});
+
+describe("the per-school tally", () => {
+  it("equals a live count of the records after every change above", async () => {
+    const { tally, records } = await tallyAndRecords(node.services.db);
+    expect(records.length).toBeGreaterThan(0);
+    expect(tally).toEqual(records);
   });
 });

@@ -22,6 +22,7 @@ import { AppError, notFound } from "../../shared/errors";
 import { todayIso } from "../../shared/time";
 import { gradeSteps } from "./students.school-year";
 import { IN_SCHOOL } from "./students.service";
+import { adjustTally } from "./students.tally";
 
 export const PROMOTION_JOB = "student_promotion";
 const PROMOTION = "31";
@@ -77,6 +78,10 @@ export async function promoteSchool(
           FROM graduated RETURNING 1)
         SELECT count(*)::int AS n FROM events`.execute(trx);
       graduated = result.rows[0]?.n ?? 0;
+      await adjustTally(trx, [
+        { schoolUnitId: school.id, status: IN_SCHOOL, delta: -graduated },
+        { schoolUnitId: school.id, status: GRADUATED, delta: graduated },
+      ]);
     }
     // Final grades are excluded by the join (they have no next grade), so graduates never move.
     const result = await sql<{ n: number }>`

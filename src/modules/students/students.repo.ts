@@ -8,6 +8,7 @@ import type { Executor } from "../../db/database";
 import type { DB, StudentProblemKind, StudentTable } from "../../db/schema";
 import { cappedCount, MAX_WINDOW } from "../../http/pagination";
 import { type Scope, schoolInScope, unitInScope } from "../../platform/access/scope";
+import { adjustTally } from "./students.tally";
 
 export type StudentRow = Selectable<StudentTable>;
 
@@ -42,8 +43,14 @@ export function findSamePerson(db: Executor, person: { name: string; sex: string
     .execute();
 }
 
+/** Inserts a record and counts it in the tally (in the caller's transaction). */
 export async function insertStudent(db: Executor, row: Insertable<StudentTable>): Promise<number> {
-  const { id } = await db.insertInto("student").values(row).returning("id").executeTakeFirstOrThrow();
+  const { id, status } = await db
+    .insertInto("student")
+    .values(row)
+    .returning(["id", "status"])
+    .executeTakeFirstOrThrow();
+  await adjustTally(db, [{ schoolUnitId: row.school_unit_id, status, delta: 1 }]);
   return id;
 }
 

@@ -7,7 +7,7 @@ import {
   signIn,
   type TestNode,
 } from "../../../test/support/app";
-import { identityNumber, sampleStudent } from "../../../test/support/students";
+import { identityNumber, sampleStudent, tallyAndRecords } from "../../../test/support/students";
 
 let node: TestNode;
 let clerk: Client;
@@ -175,5 +175,13 @@ describe("registry card", () => {
     expect(card).toBeDefined();
     const verification = (await schoolClerk.get(`/api/v1/archive/items/${card.id}/verification`)).json();
     expect(verification.ok ?? verification.valid).toBe(true);
+  });
+});
+
+describe("the per-school tally", () => {
+  it("equals a live count of the records after every change above", async () => {
+    const { tally, records } = await tallyAndRecords(node.services.db);
+    expect(records.length).toBeGreaterThan(0);
+    expect(tally).toEqual(records);
   });
 });

@@ -7,7 +7,7 @@ import {
   signIn,
   type TestNode,
 } from "../../../test/support/app";
-import { sampleStudent } from "../../../test/support/students";
+import { sampleStudent, tallyAndRecords } from "../../../test/support/students";
 import { registerStudent } from "./students.service";
 
 let node: TestNode;
@@ -441,5 +441,13 @@ describe("registry changes through approval", () => {
       [withdrawnId, "withdrawn"],
       [rejectedId, "rejected"],
     ]);
+  });
+});
+
+describe("the per-school tally", () => {
+  it("equals a live count of the records after every change above", async () => {
+    const { tally, records } = await tallyAndRecords(node.services.db);
+    expect(records.length).toBeGreaterThan(0);
+    expect(tally).toEqual(records);
   });
 });

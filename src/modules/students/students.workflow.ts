@@ -19,6 +19,7 @@ import { markProblemResolved, markProblemResolving, reopenProblem } from "./stud
 import * as repo from "./students.repo";
 import { finalGrade, gradeSteps, isInSummerFreeze } from "./students.school-year";
 import { IN_SCHOOL } from "./students.service";
+import { adjustTally, moveInTally } from "./students.tally";
 import { stageOfGrade } from "./students.validation";
 
 export const STATUS = {
@@ -112,6 +113,11 @@ async function applyChange(
   });
   const beforeRow = before as unknown as Record<string, unknown>;
   await trx.updateTable("student").set(set).where("id", "=", studentId).execute();
+  await moveInTally(
+    trx,
+    { schoolUnitId: before.school_unit_id, status: before.status },
+    { schoolUnitId: set.school_unit_id ?? before.school_unit_id, status: set.status ?? before.status },
+  );
   await repo.insertEvent(trx, {
     studentId,
     changeType,
@@ -616,6 +622,7 @@ registerRequestType({
         actorUserId: ctx.actor.userId,
       });
       await trx.deleteFrom("student").where("id", "=", p.studentId).execute();
+      await adjustTally(trx, [{ schoolUnitId: student.school_unit_id, status: student.status, delta: -1 }]);
       await trx
         .insertInto("deleted_record")
         .values({

@@ -11,6 +11,7 @@ import type { ServiceContext } from "../../platform/context";
 import { readDivisions } from "../../platform/orgs/divisions";
 import { todayIso } from "../../shared/time";
 import { bulkModeWorthIt, relax, restore } from "../students/students.bulk";
+import { RETALLY_SCHOOLS } from "../students/students.tally";
 import { loadSyntheticData, type PlantedKind, PROBLEM_KINDS, type SyntheticData } from "./synthetic.data";
 import { buildProvinceGeo, type ProvinceGeo } from "./synthetic.geo";
 import * as load from "./synthetic.load";
@@ -209,6 +210,7 @@ async function writeDatabase(
     t = clock();
     const events = options.history ? await writeHistory(session, services, prepared, copied, options) : 0;
     await load.storeJSequences(session, prepared.generator.allocatedJSequences);
+    for (const text of RETALLY_SCHOOLS) await session.query(text, [unitIds]);
     timings.historyMs = t.since();
     t = clock();
     if (relaxed) await restore(session, relaxed);
