@@ -7,11 +7,12 @@ import { Command, Option } from "commander";
 import { buildApp } from "./app";
 import { createServices, openNodeDatabase, systemContext } from "./bootstrap";
 import { loadConfig } from "./config";
-import type { Database } from "./db/database";
+import { type Database, inTransaction } from "./db/database";
 import { prepareDatabase } from "./db/prepare";
 import { seedDemo } from "./demo/seed-demo";
 import type { AppServices } from "./http/services";
 import { orderPromotion } from "./modules/students/students.promotion";
+import { retally } from "./modules/students/students.tally";
 import {
   addSyntheticOptions,
   runSynthetic,
@@ -23,6 +24,8 @@ import { exportSchools, importSchools } from "./platform/orgs/orgs.import";
 import { verifyWholeArchive } from "./platform/signing/archive.service";
 import { signingServicesFor } from "./platform/signing/signing.context";
 import { verifyAllRequests, verifyRequestSignatures } from "./platform/workflow/workflow.verification";
+import { AppError } from "./shared/errors";
+import { formatMessage, hasMessage } from "./shared/messages";
 
 /** Opens the node's database for one command; the code registry is read only when asked for. */
 async function withDatabase<T>(work: (database: Database) => Promise<T>): Promise<T> {
@@ -229,6 +232,23 @@ export function buildCli(): Command {
       }),
     );
 
+  students
+    .command("retally")
+    .description("recount the students per school and status behind the home pages' figures")
+    .action(() =>
+      withDatabase(async (database) => {
+        const started = Date.now();
+        await inTransaction(database.db, (trx) => retally(trx));
+        const { n } = await database.db
+          .selectFrom("student_tally")
+          .select((eb) => eb.fn.countAll<number>().as("n"))
+          .executeTakeFirstOrThrow();
+        console.log(
+          `student tally recounted: ${n} school/status rows in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+        );
+      }),
+    );
+
   const audit = program.command("audit").description("the audit trail");
   audit
     .command("verify")
@@ -322,9 +342,16 @@ function addVerifyCommands(program: Command): void {
     );
 }
 
+/** An application error is told by its message (both languages) and code, as the API tells it. */
+function describeError(error: unknown): string {
+  if (error instanceof AppError && hasMessage(error.code))
+    return `${formatMessage(error.code, "zh-CN", error.params)}\n${formatMessage(error.code, "en", error.params)} (${error.code})`;
+  return error instanceof Error ? error.message : String(error);
+}
+
 buildCli()
   .parseAsync(process.argv)
   .catch((error: unknown) => {
-    console.error(error instanceof Error ? error.message : error);
+    console.error(describeError(error));
     process.exit(1);
   });
