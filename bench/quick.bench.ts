@@ -36,6 +36,7 @@ const SUITE: { name: string; args: string[] }[] = [
   { name: "registration-api", args: ["--students", "100000", "--duration", "5"] },
   { name: "student-import", args: ["--rows", "100000", "--no-floor"] },
   { name: "import-rows", args: ["--rows", "100000"] },
+  { name: "home-page", args: ["--students", "100000", "--runs", "20"] },
 ];
 
 interface Step {
