@@ -337,6 +337,23 @@ async function copyStorage(pool: BenchDatabase["database"]["pool"], table: strin
     await pool.query(`ALTER TABLE ${copy} SET (${options.map((o) => o.option).join(", ")})`);
 }
 
+/** The statements that give a table's copy the table's foreign keys. */
+async function foreignKeysFor(
+  pool: BenchDatabase["database"]["pool"],
+  table: string,
+  copy: string,
+): Promise<string[]> {
+  const { rows: keys } = await pool.query<{ definition: string }>(
+    "SELECT pg_get_constraintdef(oid) AS definition FROM pg_constraint WHERE conrelid = $1::regclass AND contype = 'f'",
+    [table],
+  );
+  // A key to the table itself (student_event → student, before 0008) points at the copy.
+  return keys.map(
+    (key) =>
+      `ALTER TABLE ${copy} ADD ${key.definition.replace(/REFERENCES (student)\(/, "REFERENCES bench_floor_$1(")}`,
+  );
+}
+
 /** Copies a table's storage parameters, foreign keys and INSERT triggers onto its copy. */
 async function mirrorTable(
   pool: BenchDatabase["database"]["pool"],
@@ -344,15 +361,7 @@ async function mirrorTable(
   copy: string,
 ): Promise<void> {
   await copyStorage(pool, table, copy);
-  const { rows: keys } = await pool.query<{ definition: string }>(
-    "SELECT pg_get_constraintdef(oid) AS definition FROM pg_constraint WHERE conrelid = $1::regclass AND contype = 'f'",
-    [table],
-  );
-  for (const key of keys) {
-    // A key to the table itself (student_event → student, before 0008) points at the copy.
-    const definition = key.definition.replace(/REFERENCES (student)\(/, "REFERENCES bench_floor_$1(");
-    await pool.query(`ALTER TABLE ${copy} ADD ${definition}`);
-  }
+  for (const statement of await foreignKeysFor(pool, table, copy)) await pool.query(statement);
   const { rows: triggers } = await pool.query<{ definition: string }>(
     `SELECT pg_get_triggerdef(oid) AS definition FROM pg_trigger
      WHERE tgrelid = $1::regclass AND NOT tgisinternal AND (tgtype & 4) <> 0`,
@@ -431,11 +440,7 @@ async function bulkFloor(pool: BenchDatabase["database"]["pool"]) {
     );
     for (const { definition } of indexes)
       statements.push(definition.replace(/INDEX (\w+) ON public\.\w+ /, `INDEX bench_floor_$1 ON ${copy} `));
-    const { rows: keys } = await pool.query<{ definition: string }>(
-      "SELECT pg_get_constraintdef(oid) AS definition FROM pg_constraint WHERE conrelid = $1::regclass AND contype = 'f'",
-      [table],
-    );
-    for (const { definition } of keys) statements.push(`ALTER TABLE ${copy} ADD ${definition}`);
+    statements.push(...(await foreignKeysFor(pool, table, copy)));
   }
   await pool.query("CHECKPOINT");
   const insert = await timeOnce(() => pool.query(ROWS_AND_EVENTS));

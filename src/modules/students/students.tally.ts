@@ -84,7 +84,6 @@ export async function tallyByStatus(db: Executor, scope: Scope): Promise<Record<
   const rows = await db
     .selectFrom("student_tally")
     .where(schoolInScope(scope, "student_tally.school_unit_id"))
-    .where("n", "<>", 0)
     .select(["status", (eb) => eb.fn.sum<number>("n").as("n")])
     .groupBy("status")
     .execute();
