@@ -8,7 +8,8 @@ import path from "node:path";
 import { projectRoot } from "../../src/config";
 
 export const TEMPLATE_FILE = path.join(projectRoot, "test-output", "pglite-template.tar.gz");
-export const TEMPLATE_DB_NAME = `edumis_test_template`;
+// Two checkouts testing against one server at once (parallel work trees) each name their own.
+export const TEMPLATE_DB_NAME = process.env.EDUMIS_TEST_TEMPLATE_DB || "edumis_test_template";
 
 export function testDatabaseUrl(): string | undefined {
   return process.env.TEST_DATABASE_URL || undefined;
