@@ -15,6 +15,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       window_started_at timestamptz NOT NULL,
       locked_until timestamptz
     )`.execute(db);
-  await sql`CREATE INDEX login_throttle_user_idx ON login_throttle (user_id) WHERE user_id IS NOT NULL`.execute(db);
+  await sql`CREATE INDEX login_throttle_user_idx ON login_throttle (user_id) WHERE user_id IS NOT NULL`.execute(
+    db,
+  );
   await sql`CREATE INDEX login_throttle_window_idx ON login_throttle (window_started_at)`.execute(db);
 }

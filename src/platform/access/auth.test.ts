@@ -121,7 +121,9 @@ describe("lockout under attack", () => {
     const again = await loginFrom(attacker, { login: "racer", password: TEST_PASSWORD });
     expect([423, 429]).toContain(again.statusCode);
     // ...while its owner signs in from another address.
-    expect((await loginFrom("198.51.100.20", { login: "racer", password: TEST_PASSWORD })).statusCode).toBe(200);
+    expect((await loginFrom("198.51.100.20", { login: "racer", password: TEST_PASSWORD })).statusCode).toBe(
+      200,
+    );
   });
 
   it("locks an address out of an account without locking the owner out from another address", async () => {
@@ -132,11 +134,15 @@ describe("lockout under attack", () => {
     const locking = await loginFrom("203.0.113.8", { login: "owner", password: "bad-last" });
     expect(locking.statusCode).toBe(423);
     expect(locking.json().code).toBe("account_locked");
-    expect((await loginFrom("203.0.113.8", { login: "owner", password: TEST_PASSWORD })).statusCode).toBe(423);
+    expect((await loginFrom("203.0.113.8", { login: "owner", password: TEST_PASSWORD })).statusCode).toBe(
+      423,
+    );
     const home = await loginFrom("198.51.100.21", { login: "owner", password: TEST_PASSWORD });
     expect(home.statusCode).toBe(200);
     // The owner's success does not reopen the account to the guessing address.
-    expect((await loginFrom("203.0.113.8", { login: "owner", password: TEST_PASSWORD })).statusCode).toBe(423);
+    expect((await loginFrom("203.0.113.8", { login: "owner", password: TEST_PASSWORD })).statusCode).toBe(
+      423,
+    );
   });
 
   it("blocks an address that fails on many names (password spraying), not the others", async () => {
@@ -148,13 +154,19 @@ describe("lockout under attack", () => {
     const blocked = await loginFrom("203.0.113.9", { login: "sprayed", password: TEST_PASSWORD });
     expect(blocked.statusCode).toBe(429);
     expect(blocked.json().code).toBe("login_throttled");
-    expect((await loginFrom("198.51.100.22", { login: "sprayed", password: TEST_PASSWORD })).statusCode).toBe(200);
+    expect((await loginFrom("198.51.100.22", { login: "sprayed", password: TEST_PASSWORD })).statusCode).toBe(
+      200,
+    );
   });
 
   it("counts by the connection's address, not by an X-Forwarded-For header (trustProxy is off)", async () => {
     const { maxFailedAttempts } = securityPolicy.lockout;
     for (let i = 0; i < maxFailedAttempts; i++) {
-      await loginFrom("203.0.113.10", { login: "proxied", password: `bad-${i}` }, { "x-forwarded-for": `10.0.0.${i}` });
+      await loginFrom(
+        "203.0.113.10",
+        { login: "proxied", password: `bad-${i}` },
+        { "x-forwarded-for": `10.0.0.${i}` },
+      );
     }
     const response = await loginFrom(
       "203.0.113.10",
@@ -177,9 +189,15 @@ describe("password changes", () => {
   it("end every other session and every API token of the account, and are audited", async () => {
     const current = await signIn(node, "changer");
     const other = await signIn(node, "changer");
-    const { token } = (await current.send("POST", "/api/v1/auth/tokens", { name: "sync", expiresInDays: 365 })).json();
+    const { token } = (
+      await current.send("POST", "/api/v1/auth/tokens", { name: "sync", expiresInDays: 365 })
+    ).json();
     const asToken = () =>
-      node.app.inject({ method: "GET", url: "/api/v1/auth/me", headers: { authorization: `Bearer ${token}` } });
+      node.app.inject({
+        method: "GET",
+        url: "/api/v1/auth/me",
+        headers: { authorization: `Bearer ${token}` },
+      });
     expect((await asToken()).statusCode).toBe(200);
     const changed = await current.send("POST", "/api/v1/auth/password", {
       currentPassword: TEST_PASSWORD,
@@ -210,13 +228,21 @@ describe("password changes", () => {
       expect(response.statusCode, newPassword).toBe(422);
       return response.json().errors.map((e: { code: string }) => e.code);
     };
-    for (const common of ["Password1234", "P@ssw0rd2024!", "Admin@20240101", "Qwerty123456!", "Edumis#2026!"]) {
+    for (const common of [
+      "Password1234",
+      "P@ssw0rd2024!",
+      "Admin@20240101",
+      "Qwerty123456!",
+      "Edumis#2026!",
+    ]) {
       expect(await codesFor(common)).toContain("password_common");
     }
     // Four visible characters and eight zero-width ones (Cf) are four characters, not twelve.
     expect(await codesFor(`Ab1!${"\u200b".repeat(8)}`)).toContain("password_length");
     expect(await codesFor(`Ab1!xy${"\u0007\u200d\u2066".repeat(2)}`)).toContain("password_length");
-    expect(await codesFor("Picky-2026-Pick!".replace("Pick!", "p1cky!"))).toContain("password_contains_username");
+    expect(await codesFor("Picky-2026-Pick!".replace("Pick!", "p1cky!"))).toContain(
+      "password_contains_username",
+    );
   });
 });
 

@@ -108,7 +108,9 @@ export async function reserveOnAccount(db: Executor, userId: number, now: Date):
 
 /** Whether the reservation lets the password be checked: not locked, and within the limit. */
 export function admits(reservation: Reservation, limit: number, now: Date): boolean {
-  return (reservation.lockedUntil === null || reservation.lockedUntil <= now) && reservation.failures <= limit;
+  return (
+    (reservation.lockedUntil === null || reservation.lockedUntil <= now) && reservation.failures <= limit
+  );
 }
 
 /** Minutes until the reservation's lock ends (at least 1), or the full lock when none is set yet. */

@@ -84,7 +84,14 @@ async function stateOf(id: number) {
   const db = node.services.db;
   const user = await db
     .selectFrom("app_user")
-    .select(["display_name", "status", "password_hash", "locked_until", "failed_attempts", "must_change_password"])
+    .select([
+      "display_name",
+      "status",
+      "password_hash",
+      "locked_until",
+      "failed_attempts",
+      "must_change_password",
+    ])
     .where("id", "=", id)
     .executeTakeFirstOrThrow();
   const userRoles = await db
@@ -119,7 +126,11 @@ type State = Awaited<ReturnType<typeof stateOf>>;
 async function makeTarget(username: string, unitCode: string, role: string): Promise<number> {
   const id = await createUser(node, { username, unitCode, roles: [role] });
   const db = node.services.db;
-  await db.updateTable("app_user").set({ locked_until: new Date(Date.now() + 600_000) }).where("id", "=", id).execute();
+  await db
+    .updateTable("app_user")
+    .set({ locked_until: new Date(Date.now() + 600_000) })
+    .where("id", "=", id)
+    .execute();
   await db
     .insertInto("user_session")
     .values({
@@ -220,13 +231,17 @@ describe("every account action requires the caller to outrank the account", () =
             const after = await stateOf(id);
             if (allowed) {
               if (response.statusCode !== 200 || !action.effect(before, after, target.code)) {
-                mismatches.push(`${pair} ${action.name}: expected allowed, got ${response.statusCode} ${response.body}`);
+                mismatches.push(
+                  `${pair} ${action.name}: expected allowed, got ${response.statusCode} ${response.body}`,
+                );
               }
               continue;
             }
             const code = !want.write ? "forbidden" : !want.manage ? "not_outranked" : "role_exceeds_own";
             if (response.statusCode !== 403 || response.json().code !== code) {
-              mismatches.push(`${pair} ${action.name}: expected 403 ${code}, got ${response.statusCode} ${response.body}`);
+              mismatches.push(
+                `${pair} ${action.name}: expected 403 ${code}, got ${response.statusCode} ${response.body}`,
+              );
             }
             if (JSON.stringify(after) !== JSON.stringify(before)) {
               mismatches.push(`${pair} ${action.name}: refused, but the account changed`);
@@ -252,7 +267,9 @@ describe("every account action requires the caller to outrank the account", () =
           } else {
             const code = want.write ? "role_exceeds_own" : "forbidden";
             if (created.statusCode !== 403 || created.json().code !== code || exists) {
-              mismatches.push(`${pair} create: expected 403 ${code}, got ${created.statusCode} ${created.body}`);
+              mismatches.push(
+                `${pair} create: expected 403 ${code}, got ${created.statusCode} ${created.body}`,
+              );
             }
           }
         }
@@ -280,7 +297,8 @@ describe("every account action requires the caller to outrank the account", () =
     const byName = new Map<string, boolean>();
     for (const q of ["a_", "t_system_admin_account_clerk_same"]) {
       const list = (await client.get(`/api/v1/users?pageSize=100&q=${q}`)).json();
-      for (const u of list.items as { username: string; canManage: boolean }[]) byName.set(u.username, u.canManage);
+      for (const u of list.items as { username: string; canManage: boolean }[])
+        byName.set(u.username, u.canManage);
     }
     expect(byName.get("a_system_admin")).toBe(false);
     expect(byName.get("a_data_clerk")).toBe(false);

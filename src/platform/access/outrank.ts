@@ -11,7 +11,7 @@
  * grant itself anything. Nobody acts on their own account through these actions: one changes
  * one's own password at /auth/password, and one's roles only through someone above.
  */
-import { type Executor } from "../../db/database";
+import type { Executor } from "../../db/database";
 import { AppError } from "../../shared/errors";
 import { recordAudit } from "../audit/audit.service";
 import type { ServiceContext } from "../context";
@@ -88,9 +88,13 @@ export async function manageableIds(
 ): Promise<Set<number>> {
   const result = new Set<number>();
   if (rows.length === 0) return result;
-  const rolePermissions = await db.selectFrom("role_permission").select(["role_code", "permission"]).execute();
+  const rolePermissions = await db
+    .selectFrom("role_permission")
+    .select(["role_code", "permission"])
+    .execute();
   const byRole = new Map<string, string[]>();
-  for (const r of rolePermissions) byRole.set(r.role_code, [...(byRole.get(r.role_code) ?? []), r.permission]);
+  for (const r of rolePermissions)
+    byRole.set(r.role_code, [...(byRole.get(r.role_code) ?? []), r.permission]);
   const units = await db
     .selectFrom("org_unit")
     .select(["id", "kind", "name", "path", "parent_id", "department_type"])

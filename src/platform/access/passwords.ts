@@ -73,7 +73,17 @@ const commonWords: ReadonlySet<string> = new Set(
 );
 
 /** Digits and symbols commonly typed for letters (P@ssw0rd). */
-const LOOK_ALIKES: Record<string, string> = { "0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", $: "s", "!": "i" };
+const LOOK_ALIKES: Record<string, string> = {
+  "0": "o",
+  "1": "i",
+  "3": "e",
+  "4": "a",
+  "5": "s",
+  "7": "t",
+  "@": "a",
+  $: "s",
+  "!": "i",
+};
 const unLeet = (text: string) => text.replace(/[013457@$!]/g, (c) => LOOK_ALIKES[c]!);
 
 /**

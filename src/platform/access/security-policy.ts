@@ -11,7 +11,12 @@ export interface SecurityPolicy {
     lockMinutes: number;
     accountMaxFailedAttempts: number;
   };
-  addressThrottle: { maxFailures: number; windowMinutes: number; blockMinutes: number; ipv6PrefixBits: number };
+  addressThrottle: {
+    maxFailures: number;
+    windowMinutes: number;
+    blockMinutes: number;
+    ipv6PrefixBits: number;
+  };
   session: { idleMinutes: number; absoluteHours: number };
   apiToken: { maxDays: number };
   scrypt: { N: number; r: number; p: number; keyLength: number };

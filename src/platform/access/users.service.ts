@@ -14,8 +14,8 @@ import * as repo from "./access.repo";
 import { type Actor, can } from "./actor";
 import { scopeOfUnit } from "./auth.service";
 import { clearLoginThrottle } from "./login-throttle";
-import { generateTemporaryPassword, hashPassword } from "./passwords";
 import { accountTarget, assertOutranks, isAboveLevel, manageableIds, outranks } from "./outrank";
+import { generateTemporaryPassword, hashPassword } from "./passwords";
 import { isPathInScope } from "./scope";
 
 function requireAccess(ctx: ServiceContext, action: "read" | "write"): void {
@@ -92,7 +92,9 @@ async function checkLoginNames(
   action: string,
 ): Promise<void> {
   if (names.username && PHONE_PATTERN.test(names.username)) {
-    const error = unprocessable("username_like_phone", {}, [{ path: "username", code: "username_like_phone" }]);
+    const error = unprocessable("username_like_phone", {}, [
+      { path: "username", code: "username_like_phone" },
+    ]);
     await refuse(ctx, action, subjectId, error);
   }
   if (names.phone) {
@@ -178,7 +180,12 @@ export async function createUser(
   const unit = await unitForUser(ctx, input.unitId);
   // Creating an account with roles is granting them: the grant rule is the outrank rule.
   await checkGrantableRoles(ctx, input.roles, unit, undefined, "user.create");
-  await checkLoginNames(ctx, { username: input.username, phone: input.phone ?? null }, undefined, "user.create");
+  await checkLoginNames(
+    ctx,
+    { username: input.username, phone: input.phone ?? null },
+    undefined,
+    "user.create",
+  );
   const temporaryPassword = generateTemporaryPassword();
   const passwordHash = await hashPassword(temporaryPassword);
   try {

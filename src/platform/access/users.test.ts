@@ -177,7 +177,9 @@ describe("account administration", () => {
 describe("what an account action ends", () => {
   async function tokenOf(username: string) {
     const client = await signIn(node, username);
-    const { token } = (await client.send("POST", "/api/v1/auth/tokens", { name: "sync", expiresInDays: 365 })).json();
+    const { token } = (
+      await client.send("POST", "/api/v1/auth/tokens", { name: "sync", expiresInDays: 365 })
+    ).json();
     const call = (url: string) =>
       node.app.inject({ method: "GET", url, headers: { authorization: `Bearer ${token}` } });
     return { client, call };
@@ -201,7 +203,10 @@ describe("what an account action ends", () => {
     expect((await admin.send("POST", `/api/v1/users/${id}/reset-password`)).statusCode).toBe(200);
     expect((await call("/api/v1/auth/me")).statusCode).toBe(401);
     expect((await client.get("/api/v1/auth/me")).statusCode).toBe(401);
-    expect(await lastAuditDetail("user.reset_password", id)).toMatchObject({ endedSessions: 1, revokedTokens: 1 });
+    expect(await lastAuditDetail("user.reset_password", id)).toMatchObject({
+      endedSessions: 1,
+      revokedTokens: 1,
+    });
   });
 
   it("disabling ends every session and API token, which stay dead after re-enabling", async () => {
@@ -262,11 +267,15 @@ describe("login names", () => {
     const rows = await node.services.db
       .selectFrom("app_user")
       .select(["username", "phone"])
-      .where((eb) => eb.or([eb("username", "in", ["13700002222", "phone.clash"]), eb("phone", "=", "13800009999")]))
+      .where((eb) =>
+        eb.or([eb("username", "in", ["13700002222", "phone.clash"]), eb("phone", "=", "13800009999")]),
+      )
       .execute();
     expect(rows).toEqual([]);
     // The legacy account itself may keep its own number as its phone.
-    expect((await admin.send("PATCH", `/api/v1/users/${legacy}`, { phone: "13800009999" })).statusCode).toBe(200);
+    expect((await admin.send("PATCH", `/api/v1/users/${legacy}`, { phone: "13800009999" })).statusCode).toBe(
+      200,
+    );
   });
 });
 
