@@ -337,7 +337,24 @@ export async function changePassword(
 ): Promise<void> {
   const user = await repo.findUserById(db, actor.userId!);
   if (!user) throw notFound();
+  // Whoever holds a session (or a stolen cookie) guesses the current password under the same
+  // limits as at sign-in, counted on the same (address, account) counter.
+  const now = new Date();
+  const { lockout } = securityPolicy;
+  const reservation = await throttle.reserve(
+    db,
+    throttle.accountKey(user.id, clientAddressKey(ip)),
+    user.id,
+    lockout.windowMinutes,
+    now,
+  );
+  if (!throttle.admits(reservation, lockout.maxFailedAttempts, now)) {
+    throw new AppError("account_locked", 423, {
+      minutes: throttle.minutesLeft(reservation, lockout.lockMinutes, now),
+    });
+  }
   if (!(await verifyPassword(input.currentPassword, user.password_hash))) {
+    await throttle.settleFailure(db, reservation, lockout.maxFailedAttempts, lockout.lockMinutes, now);
     await recordAudit(db, {
       actor,
       ip,
@@ -350,6 +367,7 @@ export async function changePassword(
     });
     throw unprocessable("validation_failed", {}, [{ path: "currentPassword", code: "password_incorrect" }]);
   }
+  await db.deleteFrom("login_throttle").where("key", "=", reservation.key).execute();
   const problems = checkPasswordPolicy(input.newPassword, user.username);
   if (input.newPassword === input.currentPassword)
     problems.push({ path: "newPassword", code: "password_reused" });

@@ -20,7 +20,7 @@ beforeAll(async () => {
   });
   await createUser(node, { username: "roamer", unitCode: "330102-EDU", roles: ["data_clerk"] });
   await createUser(node, { username: "machine", unitCode: "330102-EDU", roles: ["data_clerk"] });
-  for (const username of ["racer", "owner", "sprayed", "proxied", "changer", "picky"]) {
+  for (const username of ["racer", "owner", "sprayed", "proxied", "changer", "picky", "guessed"]) {
     await createUser(node, { username, unitCode: "330102-EDU", roles: ["data_clerk"] });
   }
 });
@@ -216,6 +216,17 @@ describe("password changes", () => {
       .executeTakeFirstOrThrow();
     const detail = typeof audit.detail === "string" ? JSON.parse(audit.detail) : audit.detail;
     expect(detail).toMatchObject({ endedSessions: 1, revokedTokens: 1 });
+  });
+
+  it("limit guesses of the current password like sign-ins", async () => {
+    const { maxFailedAttempts } = securityPolicy.lockout;
+    const client = await signIn(node, "guessed");
+    const change = (currentPassword: string) =>
+      client.send("POST", "/api/v1/auth/password", { currentPassword, newPassword: "Fresh-Horse-Battery9" });
+    for (let i = 1; i <= maxFailedAttempts; i++) expect((await change(`guess-${i}`)).statusCode).toBe(422);
+    const locked = await change(TEST_PASSWORD);
+    expect(locked.statusCode).toBe(423);
+    expect(locked.json().code).toBe("account_locked");
   });
 
   it("refuses common and predictable passwords, and does not count invisible characters", async () => {
