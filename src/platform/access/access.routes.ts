@@ -43,10 +43,7 @@ const username = z
   .string()
   .trim()
   .regex(/^[A-Za-z0-9_.@-]{3,64}$/);
-const phone = z
-  .string()
-  .trim()
-  .regex(/^1[3-9]\d{9}$/);
+const phone = z.string().trim().regex(users.PHONE_PATTERN);
 const roleList = z
   .array(
     z
