@@ -185,6 +185,14 @@ export interface ApiTokenTable {
   created_at: Timestamp;
 }
 
+export interface LoginThrottleTable {
+  key: string;
+  user_id: number | null;
+  failures: number;
+  window_started_at: Date;
+  locked_until: Date | null;
+}
+
 export interface ResponsiblePersonTable {
   id: Generated<number>;
   unit_id: number;
@@ -226,6 +234,7 @@ export interface AccessTables {
   user_role: UserRoleTable;
   user_session: UserSessionTable;
   api_token: ApiTokenTable;
+  login_throttle: LoginThrottleTable;
   responsible_person: ResponsiblePersonTable;
   audit_log: AuditLogTable;
 }

@@ -59,6 +59,30 @@ const platformMessages = {
     en: "You cannot grant role {role}: it has permissions you do not hold",
   },
   self_role_change: { "zh-CN": "不能修改自己的角色", en: "You cannot change your own roles" },
+  own_account: {
+    "zh-CN": "不能通过账号管理操作自己的账号；修改本人密码请使用“修改密码”",
+    en: "You cannot act on your own account here; change your own password under Change password",
+  },
+  not_outranked: {
+    "zh-CN": "该账号拥有您不具备的权限，只能由更高权限或上级单位的管理员操作",
+    en: "This account holds permissions you lack; only someone holding them, or an administrator above its level, can act on it",
+  },
+  login_throttled: {
+    "zh-CN": "此网络地址登录失败次数过多，请 {minutes} 分钟后再试",
+    en: "Too many failed sign-ins from this address; try again in {minutes} minutes",
+  },
+  username_like_phone: {
+    "zh-CN": "用户名不能是手机号的形式（登录时手机号也可作为用户名）",
+    en: "A user name cannot look like a phone number (phone numbers also sign in)",
+  },
+  phone_is_username: {
+    "zh-CN": "该手机号是另一个账号的用户名，不能使用",
+    en: "This phone number is another account's user name and cannot be used",
+  },
+  password_common: {
+    "zh-CN": "密码过于常见或容易猜到（如常用词加数字），请换一个",
+    en: "The password is too common or predictable (such as a common word with digits); choose another",
+  },
   username_taken: { "zh-CN": "用户名 {username} 已被使用", en: "User name {username} is already taken" },
   phone_taken: { "zh-CN": "手机号已被其他账号使用", en: "The phone number is used by another account" },
   responsible_unit_kind: {

@@ -155,12 +155,13 @@ export async function revokeSessions(db: Executor, userId: number, except?: stri
   return Number(result.numUpdatedRows);
 }
 
-/** Revokes every live API token of a user. */
-export async function revokeApiTokens(db: Executor, userId: number): Promise<void> {
-  await db
+/** Revokes every live API token of a user; returns how many. */
+export async function revokeApiTokens(db: Executor, userId: number): Promise<number> {
+  const result = await db
     .updateTable("api_token")
     .set({ revoked_at: new Date() })
     .where("user_id", "=", userId)
     .where("revoked_at", "is", null)
-    .execute();
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
 }

@@ -35,16 +35,15 @@ const userListItem = z.object({
   mustChangePassword: z.boolean(),
   lockedUntil: z.string().nullable(),
   lastLoginAt: z.string().nullable(),
+  /** Whether the caller may act on this account (outrank.ts); the server refuses otherwise anyway. */
+  canManage: z.boolean(),
 });
 
 const username = z
   .string()
   .trim()
   .regex(/^[A-Za-z0-9_.@-]{3,64}$/);
-const phone = z
-  .string()
-  .trim()
-  .regex(/^1[3-9]\d{9}$/);
+const phone = z.string().trim().regex(users.PHONE_PATTERN);
 const roleList = z
   .array(
     z
@@ -298,6 +297,7 @@ export function registerAccessRoutes(app: ZodApp, services: AppServices): void {
           mustChangePassword: u.must_change_password,
           lockedUntil: iso(u.locked_until),
           lastLoginAt: iso(u.last_login_at),
+          canManage: u.can_manage,
         })),
       };
     },
@@ -328,6 +328,7 @@ export function registerAccessRoutes(app: ZodApp, services: AppServices): void {
         mustChangePassword: u.must_change_password,
         lockedUntil: iso(u.locked_until),
         lastLoginAt: iso(u.last_login_at),
+        canManage: u.can_manage,
       };
     },
   );
@@ -424,5 +425,19 @@ export function registerAccessRoutes(app: ZodApp, services: AppServices): void {
       await users.unlockUser(contextOf(services, request), request.params.id);
       return ok;
     },
+  );
+
+  app.post(
+    "/api/v1/users/:id/end-sessions",
+    {
+      config: { access: { module: "access", action: "write", userParam: "id" } },
+      schema: {
+        tags,
+        summary: "Sign an account out everywhere: end its sessions and revoke its API tokens",
+        params: idParam,
+        response: { 200: z.object({ endedSessions: z.number(), revokedTokens: z.number() }) },
+      },
+    },
+    async (request) => users.endUserSessions(contextOf(services, request), request.params.id),
   );
 }

@@ -11,6 +11,8 @@ import { AppError, notFound, unprocessable } from "../../shared/errors";
 import { recordAudit } from "../audit/audit.service";
 import * as repo from "./access.repo";
 import type { Actor, Permission } from "./actor";
+import * as throttle from "./login-throttle";
+import { clientAddressKey } from "./login-throttle";
 import { checkPasswordPolicy, decoyPasswordHash, hashPassword, verifyPassword } from "./passwords";
 import type { Scope } from "./scope";
 import { securityPolicy } from "./security-policy";
@@ -87,16 +89,35 @@ function minutesFromNow(minutes: number): Date {
 
 /**
  * Checks a password login. Every attempt is audited; the answer for an unknown name and for a
- * wrong password is the same, and takes the same time.
+ * wrong password is the same, and takes the same time. Failures are reserved atomically before
+ * the password is checked (login-throttle.ts), so parallel guesses cannot exceed the limits.
  */
 export async function login(
   db: Kysely<DB>,
   input: { login: string; password: string; ip?: string | undefined; userAgent?: string | undefined },
 ): Promise<LoginResult> {
-  const user = await repo.findUserByLogin(db, input.login);
   const auditBase = { action: "auth.login", module: "access", ip: input.ip, subjectType: "app_user" };
+  const { lockout, addressThrottle } = securityPolicy;
+  const now = new Date();
+  const address = clientAddressKey(input.ip);
+  const byAddress = await throttle.reserve(db, `a:${address}`, null, addressThrottle.windowMinutes, now);
+  if (!throttle.admits(byAddress, addressThrottle.maxFailures, now)) {
+    await recordAudit(db, {
+      ...auditBase,
+      actor: null,
+      outcome: "denied",
+      detail: { login: input.login, reason: "address_throttled" },
+    });
+    throw new AppError("login_throttled", 429, {
+      minutes: throttle.minutesLeft(byAddress, addressThrottle.blockMinutes, now),
+    });
+  }
+  const settleAddress = () =>
+    throttle.settleFailure(db, byAddress, addressThrottle.maxFailures, addressThrottle.blockMinutes, now);
+  const user = await repo.findUserByLogin(db, input.login);
   if (!user) {
     await verifyPassword(input.password, await decoyPasswordHash());
+    await settleAddress();
     await recordAudit(db, {
       ...auditBase,
       actor: null,
@@ -113,7 +134,19 @@ export async function login(
     unitId: unit.id,
     unitPath: unit.path,
   };
-  if (user.locked_until && user.locked_until > new Date()) {
+  // The lock is looked at only after the attempt has been counted: that is what bounds the checks.
+  const byAccountAddress = await throttle.reserve(
+    db,
+    throttle.accountKey(user.id, address),
+    user.id,
+    lockout.windowMinutes,
+    now,
+  );
+  const byAccount = await throttle.reserveOnAccount(db, user.id, now);
+  const admitted =
+    throttle.admits(byAccountAddress, lockout.maxFailedAttempts, now) &&
+    throttle.admits(byAccount, lockout.accountMaxFailedAttempts, now);
+  if (!admitted) {
     await recordAudit(db, {
       ...auditBase,
       actor: actorRef,
@@ -121,7 +154,12 @@ export async function login(
       outcome: "denied",
       detail: { reason: "locked" },
     });
-    const minutes = Math.ceil((user.locked_until.getTime() - Date.now()) / 60_000);
+    const minutes = Math.max(
+      throttle.minutesLeft(byAccountAddress, lockout.lockMinutes, now),
+      byAccount.lockedUntil && byAccount.lockedUntil > now
+        ? throttle.minutesLeft(byAccount, lockout.lockMinutes, now)
+        : 0,
+    );
     throw new AppError("account_locked", 423, { minutes });
   }
   if (user.status !== "active") {
@@ -136,28 +174,40 @@ export async function login(
     throw new AppError("login_failed", 401);
   }
   if (!(await verifyPassword(input.password, user.password_hash))) {
-    const { maxFailedAttempts, lockMinutes } = securityPolicy.lockout;
-    const attempts = user.failed_attempts + 1;
-    const locked = attempts >= maxFailedAttempts;
-    await inTransaction(db, async (trx) => {
-      await trx
-        .updateTable("app_user")
-        .set({
-          failed_attempts: locked ? 0 : attempts,
-          locked_until: locked ? minutesFromNow(lockMinutes) : null,
-        })
-        .where("id", "=", user.id)
-        .execute();
+    const attempts = byAccountAddress.failures;
+    const locked = await inTransaction(db, async (trx) => {
+      const lockedHere = await throttle.settleFailure(
+        trx,
+        byAccountAddress,
+        lockout.maxFailedAttempts,
+        lockout.lockMinutes,
+        now,
+      );
+      const lockedEverywhere = await throttle.settleFailure(
+        trx,
+        byAccount,
+        lockout.accountMaxFailedAttempts,
+        lockout.lockMinutes,
+        now,
+      );
+      await throttle.settleFailure(
+        trx,
+        byAddress,
+        addressThrottle.maxFailures,
+        addressThrottle.blockMinutes,
+        now,
+      );
       await recordAudit(trx, {
         ...auditBase,
         actor: actorRef,
         subjectId: user.id,
         outcome: "failure",
-        detail: { reason: "password", attempts, locked },
+        detail: { reason: "password", attempts, locked: lockedHere || lockedEverywhere },
       });
+      return lockedHere || lockedEverywhere;
     });
-    if (locked) throw new AppError("account_locked", 423, { minutes: lockMinutes });
-    throw new AppError("login_failed", 401, { remaining: maxFailedAttempts - attempts });
+    if (locked) throw new AppError("account_locked", 423, { minutes: lockout.lockMinutes });
+    throw new AppError("login_failed", 401, { remaining: lockout.maxFailedAttempts - attempts });
   }
   const sessionToken = randomToken();
   const csrfToken = randomToken();
@@ -168,6 +218,7 @@ export async function login(
       .set({ failed_attempts: 0, locked_until: null, last_login_at: new Date() })
       .where("id", "=", user.id)
       .execute();
+    await throttle.settleSuccess(trx, user.id, address, now);
     await trx
       .insertInto("user_session")
       .values({
@@ -286,7 +337,24 @@ export async function changePassword(
 ): Promise<void> {
   const user = await repo.findUserById(db, actor.userId!);
   if (!user) throw notFound();
+  // Whoever holds a session (or a stolen cookie) guesses the current password under the same
+  // limits as at sign-in, counted on the same (address, account) counter.
+  const now = new Date();
+  const { lockout } = securityPolicy;
+  const reservation = await throttle.reserve(
+    db,
+    throttle.accountKey(user.id, clientAddressKey(ip)),
+    user.id,
+    lockout.windowMinutes,
+    now,
+  );
+  if (!throttle.admits(reservation, lockout.maxFailedAttempts, now)) {
+    throw new AppError("account_locked", 423, {
+      minutes: throttle.minutesLeft(reservation, lockout.lockMinutes, now),
+    });
+  }
   if (!(await verifyPassword(input.currentPassword, user.password_hash))) {
+    await throttle.settleFailure(db, reservation, lockout.maxFailedAttempts, lockout.lockMinutes, now);
     await recordAudit(db, {
       actor,
       ip,
@@ -299,6 +367,7 @@ export async function changePassword(
     });
     throw unprocessable("validation_failed", {}, [{ path: "currentPassword", code: "password_incorrect" }]);
   }
+  await db.deleteFrom("login_throttle").where("key", "=", reservation.key).execute();
   const problems = checkPasswordPolicy(input.newPassword, user.username);
   if (input.newPassword === input.currentPassword)
     problems.push({ path: "newPassword", code: "password_reused" });
@@ -310,8 +379,10 @@ export async function changePassword(
       .set({ password_hash: hash, must_change_password: false, password_changed_at: new Date() })
       .where("id", "=", user.id)
       .execute();
-    // Other sessions of the account end: whoever knew the old password is signed out.
-    await repo.revokeSessions(trx, user.id, actor.sessionId);
+    // Every other session and every API token of the account end: whoever knew the old
+    // password, or a token made with it, is out. The session making the change stays.
+    const endedSessions = await repo.revokeSessions(trx, user.id, actor.sessionId);
+    const revokedTokens = await repo.revokeApiTokens(trx, user.id);
     await recordAudit(trx, {
       actor,
       ip,
@@ -320,6 +391,7 @@ export async function changePassword(
       subjectType: "app_user",
       subjectId: user.id,
       subjectUnitPath: actor.unitPath,
+      detail: { endedSessions, revokedTokens },
     });
   });
 }

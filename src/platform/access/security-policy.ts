@@ -5,7 +5,18 @@ import { projectRoot } from "../../config";
 
 export interface SecurityPolicy {
   password: { minLength: number; maxLength: number; minCharacterClasses: number; maxAgeDays: number };
-  lockout: { maxFailedAttempts: number; lockMinutes: number };
+  lockout: {
+    maxFailedAttempts: number;
+    windowMinutes: number;
+    lockMinutes: number;
+    accountMaxFailedAttempts: number;
+  };
+  addressThrottle: {
+    maxFailures: number;
+    windowMinutes: number;
+    blockMinutes: number;
+    ipv6PrefixBits: number;
+  };
   session: { idleMinutes: number; absoluteHours: number };
   apiToken: { maxDays: number };
   scrypt: { N: number; r: number; p: number; keyLength: number };

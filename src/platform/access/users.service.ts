@@ -1,9 +1,10 @@
 /**
  * Accounts administered within scope: create, edit, disable, reset password, unlock, assign
- * roles. Nobody can act on a user outside their subtree, change their own roles, or grant a
- * role with a permission they do not hold themselves; refused attempts are audited too.
+ * roles, end sessions. Nobody can act on a user outside their subtree or on their own account,
+ * and every action on an account requires the caller to outrank it (outrank.ts); refused
+ * attempts are audited too.
  */
-import { inTransaction } from "../../db/database";
+import { type Executor, inTransaction } from "../../db/database";
 import { type PageQuery, pageWindow, toPage } from "../../http/pagination";
 import { AppError, conflict, notFound, sqlState, unprocessable } from "../../shared/errors";
 import { recordAudit } from "../audit/audit.service";
@@ -12,6 +13,8 @@ import { maskPhoneNumber } from "../identifiers/masking";
 import * as repo from "./access.repo";
 import { type Actor, can } from "./actor";
 import { scopeOfUnit } from "./auth.service";
+import { clearLoginThrottle } from "./login-throttle";
+import { accountTarget, assertOutranks, isAboveLevel, manageableIds, outranks } from "./outrank";
 import { generateTemporaryPassword, hashPassword } from "./passwords";
 import { isPathInScope } from "./scope";
 
@@ -39,10 +42,10 @@ async function refuse(
 }
 
 /**
- * Roles must exist and fit the unit's side. Who may grant what: a holder of access:administer
- * grants any role, except that administrator roles are granted only to units below the
- * grantor's own level (administrators are appointed from above); anyone else grants only roles
- * whose every permission they hold themselves.
+ * Roles must exist and fit the unit's side. Who may grant (or take away) what: the grantor must
+ * outrank the account as the role makes it (outrank.ts: hold every permission of the role, or
+ * hold access:administer above the unit's level), and administrator roles are granted only to
+ * units below the grantor's own level (administrators are appointed from above).
  */
 async function checkGrantableRoles(
   ctx: ServiceContext,
@@ -52,8 +55,7 @@ async function checkGrantableRoles(
   action: string,
 ): Promise<void> {
   const found = await repo.findRoles(ctx.db, roles);
-  const administers = ctx.actor.kind === "system" || ctx.actor.permissions.has("access:administer");
-  const unitBelowActor = unit.scopeRootPath !== ctx.actor.scope.rootPath;
+  const unitBelowActor = isAboveLevel(ctx.actor, unit.scopeRootPath);
   for (const code of roles) {
     const role = found.find((r) => r.code === code);
     if (!role) {
@@ -67,11 +69,38 @@ async function checkGrantableRoles(
     }
     if (ctx.actor.kind === "system") continue;
     const permissions = await repo.permissionsOfRoles(ctx.db, [code]);
-    const grantable = administers
-      ? !permissions.includes("access:administer") || unitBelowActor
-      : permissions.every((p) => ctx.actor.permissions.has(p as never));
+    const grantable =
+      outranks(ctx.actor, { permissions, scopeRootPath: unit.scopeRootPath }) &&
+      (!permissions.includes("access:administer") || unitBelowActor);
     if (!grantable)
       await refuse(ctx, action, subjectId, new AppError("role_exceeds_own", 403, { role: code }));
+  }
+}
+
+/** A phone number as the database accepts it (0002's CHECK); also the shape a user name may not have. */
+export const PHONE_PATTERN = /^1[3-9]\d{9}$/;
+
+/**
+ * Sign-in takes a user name or a phone number (findUserByLogin), so the two must never name two
+ * accounts: a user name may not have the shape of a phone number, and a phone number may not be
+ * another account's user name (accounts from before this rule).
+ */
+async function checkLoginNames(
+  ctx: ServiceContext,
+  names: { username?: string; phone?: string | null },
+  subjectId: number | undefined,
+  action: string,
+): Promise<void> {
+  if (names.username && PHONE_PATTERN.test(names.username)) {
+    const error = unprocessable("username_like_phone", {}, [
+      { path: "username", code: "username_like_phone" },
+    ]);
+    await refuse(ctx, action, subjectId, error);
+  }
+  if (names.phone) {
+    let query = ctx.db.selectFrom("app_user").select("id").where("username", "=", names.phone);
+    if (subjectId !== undefined) query = query.where("id", "!=", subjectId);
+    if (await query.executeTakeFirst()) await refuse(ctx, action, subjectId, conflict("phone_is_username"));
   }
 }
 
@@ -102,7 +131,15 @@ export async function listUsers(
     { ...filter, unitPath },
     pageWindow(page),
   );
-  const items = rows.map((r) => ({ ...r, phone: r.phone ? maskPhoneNumber(r.phone) : null }));
+  // The console hides what the caller may not do; the same rule refuses it on the server.
+  const manageable = can(ctx.actor, "access", "write")
+    ? await manageableIds(ctx.db, ctx.actor, rows)
+    : new Set<number>();
+  const items = rows.map((r) => ({
+    ...r,
+    phone: r.phone ? maskPhoneNumber(r.phone) : null,
+    can_manage: manageable.has(r.id),
+  }));
   return toPage(items, total, page);
 }
 
@@ -122,7 +159,9 @@ export async function getUser(ctx: ServiceContext, id: number) {
     subjectUnitPath: user.unit_path,
   });
   const { password_hash: _hash, ...visible } = user;
-  return { ...visible, roles };
+  const canManage =
+    can(ctx.actor, "access", "write") && outranks(ctx.actor, await accountTarget(ctx.db, user));
+  return { ...visible, roles, can_manage: canManage };
 }
 
 export interface NewUser {
@@ -139,7 +178,14 @@ export async function createUser(
 ): Promise<{ id: number; temporaryPassword: string }> {
   requireAccess(ctx, "write");
   const unit = await unitForUser(ctx, input.unitId);
+  // Creating an account with roles is granting them: the grant rule is the outrank rule.
   await checkGrantableRoles(ctx, input.roles, unit, undefined, "user.create");
+  await checkLoginNames(
+    ctx,
+    { username: input.username, phone: input.phone ?? null },
+    undefined,
+    "user.create",
+  );
   const temporaryPassword = generateTemporaryPassword();
   const passwordHash = await hashPassword(temporaryPassword);
   try {
@@ -201,6 +247,13 @@ async function requireUserInScope(ctx: ServiceContext, id: number) {
   return user;
 }
 
+/** The account in scope, after the outrank check every account action starts with. */
+async function requireOutranked(ctx: ServiceContext, id: number, action: string) {
+  const user = await requireUserInScope(ctx, id);
+  await assertOutranks(ctx, await accountTarget(ctx.db, user), action);
+  return user;
+}
+
 export async function updateUser(
   ctx: ServiceContext,
   id: number,
@@ -211,22 +264,17 @@ export async function updateUser(
   },
 ): Promise<void> {
   requireAccess(ctx, "write");
-  const user = await requireUserInScope(ctx, id);
-  if (update.status === "disabled" && id === ctx.actor.userId) {
-    await refuse(ctx, "user.update", id, new AppError("forbidden", 403));
-  }
+  const user = await requireOutranked(ctx, id, "user.update");
   const values: { display_name?: string; phone?: string | null; status?: "active" | "disabled" } = {};
   if (update.displayName !== undefined) values.display_name = update.displayName;
   if (update.phone !== undefined) values.phone = update.phone;
   if (update.status !== undefined) values.status = update.status;
   if (Object.keys(values).length === 0) return;
+  if (values.phone) await checkLoginNames(ctx, { phone: values.phone }, id, "user.update");
   try {
     await inTransaction(ctx.db, async (trx) => {
       await trx.updateTable("app_user").set(values).where("id", "=", id).execute();
-      if (update.status === "disabled") {
-        await repo.revokeSessions(trx, id);
-        await repo.revokeApiTokens(trx, id);
-      }
+      const ended = update.status === "disabled" ? await endAccess(trx, id) : undefined;
       await recordAudit(trx, {
         actor: ctx.actor,
         ip: ctx.ip,
@@ -242,6 +290,7 @@ export async function updateUser(
             phone: values.phone === undefined ? user.phone : values.phone,
             status: values.status ?? user.status,
           },
+          ...ended,
         },
       });
     });
@@ -251,10 +300,17 @@ export async function updateUser(
   }
 }
 
+/**
+ * Role changes do not end sessions or tokens: every request rebuilds the actor from the roles
+ * in the database (buildActor), so a revoked role stops working at the next request anyway.
+ */
 export async function setUserRoles(ctx: ServiceContext, id: number, roles: string[]): Promise<void> {
   requireAccess(ctx, "write");
-  const user = await requireUserInScope(ctx, id);
-  if (id === ctx.actor.userId) await refuse(ctx, "user.set_roles", id, new AppError("self_role_change", 403));
+  if (id === ctx.actor.userId) {
+    await requireUserInScope(ctx, id);
+    await refuse(ctx, "user.set_roles", id, new AppError("self_role_change", 403));
+  }
+  const user = await requireOutranked(ctx, id, "user.set_roles");
   const unit = await unitForUser(ctx, user.unit_id);
   const before = (await repo.rolesOfUsers(ctx.db, [id])).get(id) ?? [];
   // Removing a role is also a grant decision: one cannot strip a role more powerful than one's own.
@@ -282,9 +338,17 @@ export async function setUserRoles(ctx: ServiceContext, id: number, roles: strin
   });
 }
 
+/** Ends every session and revokes every API token of an account; the counts go into the audit entry. */
+async function endAccess(trx: Executor, id: number) {
+  return {
+    endedSessions: await repo.revokeSessions(trx, id),
+    revokedTokens: await repo.revokeApiTokens(trx, id),
+  };
+}
+
 export async function resetPassword(ctx: ServiceContext, id: number): Promise<{ temporaryPassword: string }> {
   requireAccess(ctx, "write");
-  const user = await requireUserInScope(ctx, id);
+  const user = await requireOutranked(ctx, id, "user.reset_password");
   const temporaryPassword = generateTemporaryPassword();
   const hash = await hashPassword(temporaryPassword);
   await inTransaction(ctx.db, async (trx) => {
@@ -299,7 +363,8 @@ export async function resetPassword(ctx: ServiceContext, id: number): Promise<{ 
       })
       .where("id", "=", id)
       .execute();
-    await repo.revokeSessions(trx, id);
+    const ended = await endAccess(trx, id);
+    await clearLoginThrottle(trx, id);
     await recordAudit(trx, {
       actor: ctx.actor,
       ip: ctx.ip,
@@ -308,6 +373,7 @@ export async function resetPassword(ctx: ServiceContext, id: number): Promise<{ 
       subjectType: "app_user",
       subjectId: id,
       subjectUnitPath: user.unit_path,
+      detail: ended,
     });
   });
   return { temporaryPassword };
@@ -315,13 +381,14 @@ export async function resetPassword(ctx: ServiceContext, id: number): Promise<{ 
 
 export async function unlockUser(ctx: ServiceContext, id: number): Promise<void> {
   requireAccess(ctx, "write");
-  const user = await requireUserInScope(ctx, id);
+  const user = await requireOutranked(ctx, id, "user.unlock");
   await inTransaction(ctx.db, async (trx) => {
     await trx
       .updateTable("app_user")
       .set({ failed_attempts: 0, locked_until: null })
       .where("id", "=", id)
       .execute();
+    await clearLoginThrottle(trx, id);
     await recordAudit(trx, {
       actor: ctx.actor,
       ip: ctx.ip,
@@ -331,6 +398,29 @@ export async function unlockUser(ctx: ServiceContext, id: number): Promise<void>
       subjectId: id,
       subjectUnitPath: user.unit_path,
     });
+  });
+}
+
+/** Signs an account out everywhere: every session ends and every API token is revoked. */
+export async function endUserSessions(
+  ctx: ServiceContext,
+  id: number,
+): Promise<{ endedSessions: number; revokedTokens: number }> {
+  requireAccess(ctx, "write");
+  const user = await requireOutranked(ctx, id, "user.end_sessions");
+  return inTransaction(ctx.db, async (trx) => {
+    const ended = await endAccess(trx, id);
+    await recordAudit(trx, {
+      actor: ctx.actor,
+      ip: ctx.ip,
+      action: "user.end_sessions",
+      module: "access",
+      subjectType: "app_user",
+      subjectId: id,
+      subjectUnitPath: user.unit_path,
+      detail: ended,
+    });
+    return ended;
   });
 }
 

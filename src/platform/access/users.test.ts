@@ -174,6 +174,111 @@ describe("account administration", () => {
   });
 });
 
+describe("what an account action ends", () => {
+  async function tokenOf(username: string) {
+    const client = await signIn(node, username);
+    const { token } = (
+      await client.send("POST", "/api/v1/auth/tokens", { name: "sync", expiresInDays: 365 })
+    ).json();
+    const call = (url: string) =>
+      node.app.inject({ method: "GET", url, headers: { authorization: `Bearer ${token}` } });
+    return { client, call };
+  }
+  async function lastAuditDetail(action: string, subjectId: number) {
+    const row = await node.services.db
+      .selectFrom("audit_log")
+      .select("detail")
+      .where("action", "=", action)
+      .where("subject_id", "=", String(subjectId))
+      .where("outcome", "=", "success")
+      .orderBy("id", "desc")
+      .executeTakeFirstOrThrow();
+    return typeof row.detail === "string" ? JSON.parse(row.detail) : row.detail;
+  }
+
+  it("a password reset by an administrator ends every session and API token of the account", async () => {
+    const id = await createUser(node, { username: "reset.me", unitCode: "330102-EDU", roles: ["auditor"] });
+    const { client, call } = await tokenOf("reset.me");
+    expect((await call("/api/v1/auth/me")).statusCode).toBe(200);
+    expect((await admin.send("POST", `/api/v1/users/${id}/reset-password`)).statusCode).toBe(200);
+    expect((await call("/api/v1/auth/me")).statusCode).toBe(401);
+    expect((await client.get("/api/v1/auth/me")).statusCode).toBe(401);
+    expect(await lastAuditDetail("user.reset_password", id)).toMatchObject({
+      endedSessions: 1,
+      revokedTokens: 1,
+    });
+  });
+
+  it("disabling ends every session and API token, which stay dead after re-enabling", async () => {
+    const id = await createUser(node, { username: "disable.me", unitCode: "330102-EDU", roles: ["auditor"] });
+    const { client, call } = await tokenOf("disable.me");
+    expect((await admin.send("PATCH", `/api/v1/users/${id}`, { status: "disabled" })).statusCode).toBe(200);
+    expect(await lastAuditDetail("user.update", id)).toMatchObject({ endedSessions: 1, revokedTokens: 1 });
+    expect((await admin.send("PATCH", `/api/v1/users/${id}`, { status: "active" })).statusCode).toBe(200);
+    expect((await call("/api/v1/auth/me")).statusCode).toBe(401);
+    expect((await client.get("/api/v1/auth/me")).statusCode).toBe(401);
+  });
+
+  it("ending sessions from the console signs the account out everywhere, tokens included", async () => {
+    const id = await createUser(node, { username: "end.me", unitCode: "330102-EDU", roles: ["auditor"] });
+    const { client, call } = await tokenOf("end.me");
+    const ended = await admin.send("POST", `/api/v1/users/${id}/end-sessions`);
+    expect(ended.json()).toEqual({ endedSessions: 1, revokedTokens: 1 });
+    expect((await call("/api/v1/auth/me")).statusCode).toBe(401);
+    expect((await client.get("/api/v1/auth/me")).statusCode).toBe(401);
+  });
+
+  it("a revoked role stops working at the next request of a session or token (which live on)", async () => {
+    const id = await createUser(node, { username: "demote.me", unitCode: "330102-EDU", roles: ["auditor"] });
+    const { client, call } = await tokenOf("demote.me");
+    expect((await call("/api/v1/users")).statusCode).toBe(200);
+    expect((await admin.send("PUT", `/api/v1/users/${id}/roles`, { roles: [] })).statusCode).toBe(200);
+    expect((await call("/api/v1/users")).statusCode).toBe(403);
+    expect((await client.get("/api/v1/users")).statusCode).toBe(403);
+    expect((await call("/api/v1/auth/me")).json().roles).toEqual([]);
+  });
+});
+
+describe("login names", () => {
+  it("refuses a user name shaped like a phone number, and a phone number that is another's user name", async () => {
+    const phoneLike = await admin.send("POST", "/api/v1/users", {
+      username: "13700002222",
+      displayName: "x",
+      unitId: countyDept,
+      roles: [],
+    });
+    expect(phoneLike.statusCode).toBe(422);
+    expect(phoneLike.json().code).toBe("username_like_phone");
+    // An account from before the rule, whose user name is a phone number.
+    const legacy = await createUser(node, { username: "13800009999", unitCode: "330102-EDU", roles: [] });
+    const created = await admin.send("POST", "/api/v1/users", {
+      username: "phone.clash",
+      displayName: "x",
+      phone: "13800009999",
+      unitId: countyDept,
+      roles: [],
+    });
+    expect(created.statusCode).toBe(409);
+    expect(created.json().code).toBe("phone_is_username");
+    const other = await createUser(node, { username: "phone.edit", unitCode: "330102-EDU", roles: [] });
+    const edited = await admin.send("PATCH", `/api/v1/users/${other}`, { phone: "13800009999" });
+    expect(edited.statusCode).toBe(409);
+    expect(edited.json().code).toBe("phone_is_username");
+    const rows = await node.services.db
+      .selectFrom("app_user")
+      .select(["username", "phone"])
+      .where((eb) =>
+        eb.or([eb("username", "in", ["13700002222", "phone.clash"]), eb("phone", "=", "13800009999")]),
+      )
+      .execute();
+    expect(rows).toEqual([]);
+    // The legacy account itself may keep its own number as its phone.
+    expect((await admin.send("PATCH", `/api/v1/users/${legacy}`, { phone: "13800009999" })).statusCode).toBe(
+      200,
+    );
+  });
+});
+
 describe("responsible persons", () => {
   it("names a leader and operator per system, audits it, and lists units still missing one", async () => {
     const school = await node.services.db

@@ -309,6 +309,12 @@ export const en: Messages = {
   "users.temporaryPassword": "Temporary password",
   "users.unlock": "Unlock",
   "users.unlocked": "{name} unlocked",
+  "users.cannotManage":
+    "This account holds permissions you lack, or is your own: only someone holding them, or an administrator above its level, can change it.",
+  "users.notManageable": "Not yours to manage",
+  "users.endSessions": "Sign out everywhere",
+  "users.endSessionsTitle": "Sign {name} out everywhere? Every session ends and every API token is revoked.",
+  "users.endSessionsDone": "{endedSessions} sessions ended, {revokedTokens} API tokens revoked",
   "users.more": "More actions for {name}",
 
   "responsible.title": "Responsible persons",
@@ -382,6 +388,7 @@ export const en: Messages = {
   "auditAction.user.set_roles": "Roles set",
   "auditAction.user.reset_password": "Password reset",
   "auditAction.user.unlock": "User unlocked",
+  "auditAction.user.end_sessions": "Signed out everywhere by an administrator",
   "auditAction.responsible.assign": "Responsible person named",
   "auditAction.responsible.unassign": "Responsible person removed",
 

@@ -306,6 +306,12 @@ export const zhCN = {
   "users.temporaryPassword": "临时密码",
   "users.unlock": "解除锁定",
   "users.unlocked": "已解除 {name} 的锁定",
+  "users.cannotManage":
+    "该账号拥有您不具备的权限（或为您本人账号），只能由拥有这些权限者或上级单位管理员操作",
+  "users.notManageable": "无权操作",
+  "users.endSessions": "强制下线",
+  "users.endSessionsTitle": "确定让 {name} 在所有设备下线？所有会话将结束，所有访问令牌将被吊销。",
+  "users.endSessionsDone": "已结束 {endedSessions} 个会话，吊销 {revokedTokens} 个访问令牌",
   "users.more": "{name} 的更多操作",
 
   "responsible.title": "责任人登记",
@@ -378,6 +384,7 @@ export const zhCN = {
   "auditAction.user.set_roles": "设置角色",
   "auditAction.user.reset_password": "重置密码",
   "auditAction.user.unlock": "解除锁定",
+  "auditAction.user.end_sessions": "管理员强制下线",
   "auditAction.responsible.assign": "登记责任人",
   "auditAction.responsible.unassign": "删除责任人",
 

@@ -15,6 +15,8 @@ export interface UserRow {
   mustChangePassword: boolean;
   lockedUntil: string | null;
   lastLoginAt: string | null;
+  /** Whether I outrank this account, so that the account actions are mine to take. */
+  canManage: boolean;
 }
 
 export interface Role {
@@ -71,3 +73,8 @@ export const resetPassword = (id: number) =>
   apiRequest<{ temporaryPassword: string }>(`/users/${id}/reset-password`, { method: "POST" });
 
 export const unlockUser = (id: number) => apiRequest<Ok>(`/users/${id}/unlock`, { method: "POST" });
+
+export const endUserSessions = (id: number) =>
+  apiRequest<{ endedSessions: number; revokedTokens: number }>(`/users/${id}/end-sessions`, {
+    method: "POST",
+  });

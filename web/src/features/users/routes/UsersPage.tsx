@@ -16,6 +16,7 @@ import { SecretOnceModal } from "../../../shared/ui/SecretOnceModal";
 import { UnitPicker } from "../../../shared/ui/UnitPicker";
 import {
   createUser,
+  endUserSessions,
   resetPassword,
   setRoles,
   type UserRow,
@@ -127,6 +128,21 @@ export function UsersPage() {
     }
   };
 
+  const endSessions = (user: UserRow) =>
+    modal.confirm({
+      title: t("users.endSessionsTitle", { name: user.displayName }),
+      okText: t("users.endSessions"),
+      cancelText: t("common.cancel"),
+      onOk: async () => {
+        try {
+          const ended = await endUserSessions(user.id);
+          message.success(t("users.endSessionsDone", { ...ended }));
+        } catch (failure) {
+          failed(failure);
+        }
+      },
+    });
+
   const columns: DataColumn<UserRow>[] = [
     { key: "username", title: t("users.username"), dataIndex: "username", fixedVisible: true },
     { key: "displayName", title: t("users.displayName"), dataIndex: "displayName" },
@@ -169,39 +185,47 @@ export function UsersPage() {
       key: "actions",
       title: t("common.actions"),
       fixedVisible: true,
-      render: (_, user) => (
-        <Space size={0}>
-          <Button type="link" size="small" onClick={() => setDialog({ kind: "edit", user })}>
-            {t("common.edit")}
-          </Button>
-          <Button type="link" size="small" onClick={() => setDialog({ kind: "roles", user })}>
-            {t("users.roles")}
-          </Button>
-          <Dropdown
-            trigger={["click"]}
-            menu={{
-              items: [
-                { key: "reset", label: t("users.reset") },
-                ...(isLocked(user) ? [{ key: "unlock", label: t("users.unlock") }] : []),
-                {
-                  key: "status",
-                  label: user.status === "active" ? t("users.disable") : t("users.enable"),
-                  danger: user.status === "active",
-                },
-              ],
-              onClick: ({ key }) => {
-                if (key === "reset") reset(user);
-                else if (key === "unlock") void unlock(user);
-                else toggleStatus(user);
-              },
-            }}
-          >
-            <Button type="link" size="small" aria-label={t("users.more", { name: user.username })}>
-              {t("common.more")}
+      // The server says per account whether the caller outranks it; it refuses otherwise anyway.
+      render: (_, user) =>
+        !user.canManage ? (
+          <Tooltip title={t("users.cannotManage")}>
+            <Tag>{t("users.notManageable")}</Tag>
+          </Tooltip>
+        ) : (
+          <Space size={0}>
+            <Button type="link" size="small" onClick={() => setDialog({ kind: "edit", user })}>
+              {t("common.edit")}
             </Button>
-          </Dropdown>
-        </Space>
-      ),
+            <Button type="link" size="small" onClick={() => setDialog({ kind: "roles", user })}>
+              {t("users.roles")}
+            </Button>
+            <Dropdown
+              trigger={["click"]}
+              menu={{
+                items: [
+                  { key: "reset", label: t("users.reset") },
+                  ...(isLocked(user) ? [{ key: "unlock", label: t("users.unlock") }] : []),
+                  { key: "endSessions", label: t("users.endSessions") },
+                  {
+                    key: "status",
+                    label: user.status === "active" ? t("users.disable") : t("users.enable"),
+                    danger: user.status === "active",
+                  },
+                ],
+                onClick: ({ key }) => {
+                  if (key === "reset") reset(user);
+                  else if (key === "unlock") void unlock(user);
+                  else if (key === "endSessions") endSessions(user);
+                  else toggleStatus(user);
+                },
+              }}
+            >
+              <Button type="link" size="small" aria-label={t("users.more", { name: user.username })}>
+                {t("common.more")}
+              </Button>
+            </Dropdown>
+          </Space>
+        ),
     });
   }
 
