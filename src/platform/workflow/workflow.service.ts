@@ -16,6 +16,7 @@ import { AppError, conflict, notFound, unprocessable } from "../../shared/errors
 import { todayIso } from "../../shared/time";
 import { type Action, can } from "../access/actor";
 import { isPathInScope } from "../access/scope";
+import { anchorAuditHead } from "../audit/audit.anchor";
 import { recordAudit } from "../audit/audit.service";
 import type { ServiceContext } from "../context";
 import { sm3Hex } from "../signing/algorithms";
@@ -467,6 +468,9 @@ export async function decide(ctx: SigningContext, id: number, input: DecisionInp
       subjectUnitPath: request.subject_unit_path,
       detail: { round: request.round, stepNo: current.step_no, version, status, sealId: signed.sealId },
     });
+    // A closing decision (signed, archived) anchors the audit chain at its own entry.
+    if (status === "approved" || status === "rejected")
+      await anchorAuditHead(trx, ctx.signing.vault, "decision");
     return { id, version, status };
   });
 }
