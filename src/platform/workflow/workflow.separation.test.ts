@@ -133,6 +133,21 @@ describe("separation of duties", () => {
     });
     expect(await inboxIds(ctx.county2!)).toContain(id);
     await expect(approve(ctx.county2!, id, first.version)).resolves.toMatchObject({ status: "approved" });
+    // The closing signed decision anchors the audit chain at its own entry (audit.anchor.ts).
+    const entry = await node.services.db
+      .selectFrom("audit_log")
+      .select("id")
+      .where("action", "=", "workflow.approve")
+      .where("subject_id", "=", String(id))
+      .orderBy("id", "desc")
+      .executeTakeFirstOrThrow();
+    const anchor = await node.services.db
+      .selectFrom("audit_anchor")
+      .select(["reason", "entry_id"])
+      .orderBy("id", "desc")
+      .executeTakeFirstOrThrow();
+    expect(anchor.reason).toBe("decision");
+    expect(anchor.entry_id).toBeGreaterThanOrEqual(entry.id);
   });
 
   it("follows the person, not the unit: moved to the county, the school's decider cannot decide there", async () => {
