@@ -13,12 +13,13 @@
  *
  * The same rule is written twice, on purpose side by side: `separationRefusal()` for a decision
  * (names why), `separationAllows()` as SQL for the inbox (so no one is offered what they cannot
- * do). A test holds each to the other.
+ * do). The tests check both in every case.
  */
 import { type ExpressionBuilder, type SqlBool, sql } from "kysely";
 import { z } from "zod";
 import type { Executor } from "../../db/database";
 import type { DB } from "../../db/schema";
+import type { RequestRow, StepRow } from "./workflow.repo";
 
 /** What a chain may add to the base rule. Every key widens; there is no key that narrows. */
 export const WIDENINGS = {
@@ -58,6 +59,25 @@ export interface DecisionFacts {
   decided: { round: number; stepNo: number; userId: number | null }[];
   /** The step about to be decided. */
   step: { round: number; stepNo: number };
+}
+
+/** The facts of a request the rule looks at: who submitted each round, who decided which step. */
+export function separationFacts(
+  request: Pick<RequestRow, "submitter_user_id" | "submitter_unit_id">,
+  submissions: { submitted_by_user_id: number | null }[],
+  steps: Pick<StepRow, "round" | "step_no" | "decision" | "decided_by_user_id">[],
+  current: Pick<StepRow, "round" | "step_no">,
+): DecisionFacts {
+  return {
+    submitterUserIds: [request.submitter_user_id, ...submissions.map((s) => s.submitted_by_user_id)].filter(
+      (id): id is number => id !== null,
+    ),
+    submitterUnitId: request.submitter_unit_id,
+    decided: steps
+      .filter((s) => s.decision !== null)
+      .map((s) => ({ round: s.round, stepNo: s.step_no, userId: s.decided_by_user_id })),
+    step: { round: current.round, stepNo: current.step_no },
+  };
 }
 
 export type SeparationReason =

@@ -35,7 +35,7 @@ import {
   type WorkflowRequest,
 } from "./workflow.registry";
 import * as repo from "./workflow.repo";
-import { chainSeparation, type Separation, separationRefusal } from "./workflow.separation";
+import { chainSeparation, type Separation, separationFacts, separationRefusal } from "./workflow.separation";
 
 type Trx = Transaction<DB>;
 
@@ -365,26 +365,6 @@ async function requireOwnStep(ctx: ServiceContext, db: Trx, request: repo.Reques
   throw new AppError("step_not_yours", 403);
 }
 
-/** The facts the separation rule looks at, from the request's submissions and steps. */
-async function separationFacts(
-  db: Trx | ServiceContext["db"],
-  request: repo.RequestRow,
-  steps: repo.StepRow[],
-  current: repo.StepRow,
-) {
-  const submissions = await repo.listSubmissions(db, request.id);
-  return {
-    submitterUserIds: [request.submitter_user_id, ...submissions.map((s) => s.submitted_by_user_id)].filter(
-      (id): id is number => id !== null,
-    ),
-    submitterUnitId: request.submitter_unit_id,
-    decided: steps
-      .filter((s) => s.decision !== null)
-      .map((s) => ({ round: s.round, stepNo: s.step_no, userId: s.decided_by_user_id })),
-    step: { round: current.round, stepNo: current.step_no },
-  };
-}
-
 /** Refuses a decision that would break separation of duties (workflow.separation.ts). */
 async function requireSeparation(
   ctx: ServiceContext,
@@ -394,7 +374,9 @@ async function requireSeparation(
   current: repo.StepRow,
 ): Promise<void> {
   const separation = await chainSeparation(db, request.chain_code, request.chain_scope);
-  const reason = separationRefusal(ctx.actor, await separationFacts(db, request, steps, current), separation);
+  const submissions = await repo.listSubmissions(db, request.id);
+  const facts = separationFacts(request, submissions, steps, current);
+  const reason = separationRefusal(ctx.actor, facts, separation);
   if (reason) throw new AppError("separation_of_duties", 403, { reason });
 }
 
@@ -772,15 +754,19 @@ function allowedActions(
 }
 
 /** Whether separation of duties lets the caller decide the request's current step. */
-async function mayDecideBySeparation(ctx: ServiceContext, request: repo.RequestRow, steps: repo.StepRow[]) {
+async function mayDecideBySeparation(
+  ctx: ServiceContext,
+  request: repo.RequestRow,
+  steps: repo.StepRow[],
+  submissions: { submitted_by_user_id: number | null }[],
+) {
   const current = steps.find(
     (s) => s.round === request.round && s.step_no === request.current_step_no && s.status === "pending",
   );
   if (!current || CLOSED.has(request.status)) return false;
   const separation = await chainSeparation(ctx.db, request.chain_code, request.chain_scope);
-  return (
-    separationRefusal(ctx.actor, await separationFacts(ctx.db, request, steps, current), separation) === null
-  );
+  const facts = separationFacts(request, submissions, steps, current);
+  return separationRefusal(ctx.actor, facts, separation) === null;
 }
 
 /** A request with its rounds, steps, comments and what the caller may do with it. */
@@ -799,7 +785,7 @@ export async function getRequest(ctx: ServiceContext, id: number) {
     submissions,
     comments,
     allowedActions: allowedActions(ctx, request, steps, commenters, {
-      allowed: await mayDecideBySeparation(ctx, request, steps),
+      allowed: await mayDecideBySeparation(ctx, request, steps, submissions),
     }),
     today: todayIso(),
   };
