@@ -174,7 +174,9 @@ describe("edumis audit verify (CLI)", () => {
         /audit chain intact: (\d+) entries verified against 0 anchors; unanchored tail: \1 entries since \d{4}-/,
       );
       expect((await cli("audit", "anchor")).stdout).toMatch(/anchored entry \d+ \(anchor \d+\)/);
-      expect((await cli("audit", "verify")).stdout).toMatch(/against 1 anchors; the newest entry is anchored/);
+      expect((await cli("audit", "verify")).stdout).toMatch(
+        /against 1 anchors; the newest entry is anchored/,
+      );
       // Tamper with the stored database directly, as an attacker with file access would.
       const { createPglite, openDatabase } = await import("../../db/database");
       const pglite = await createPglite(dataDir);
