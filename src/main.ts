@@ -18,7 +18,8 @@ import {
   runSynthetic,
   type SyntheticCliOptions,
 } from "./modules/synthetic/synthetic.cli";
-import { verifyAuditChain } from "./platform/audit/audit.service";
+import { anchorAuditHead, startAuditAnchoring } from "./platform/audit/audit.anchor";
+import { type ChainVerification, verifyAuditChain } from "./platform/audit/audit.service";
 import { failInterruptedJobs, getJob } from "./platform/jobs/jobs.service";
 import { exportSchools, importSchools } from "./platform/orgs/orgs.import";
 import { verifyWholeArchive } from "./platform/signing/archive.service";
@@ -78,7 +79,10 @@ async function serve(options: { demo: boolean; migrate: boolean }): Promise<void
       console.log(`  ${user.username.padEnd(14)} ${user.level.padEnd(8)} ${user.displayName}`);
   }
   const app = await buildApp(services, { logger: { level: config.logLevel } });
+  // Interval anchoring of the audit chain (data/audit/anchoring.json); decisions anchor themselves.
+  const anchoring = startAuditAnchoring(services.db, signingServicesFor(config).vault);
   const shutdown = async () => {
+    anchoring.stop();
     await app.close();
     await database.close();
     process.exit(0);
@@ -252,21 +256,62 @@ export function buildCli(): Command {
   const audit = program.command("audit").description("the audit trail");
   audit
     .command("verify")
-    .description("recompute the SM3 hash chain of the audit trail and name the first broken entry")
+    .description(
+      "recompute the SM3 hash chain of the audit trail, check it against the signed anchors, and name the first broken entry",
+    )
     .action(() =>
       withNode(async (services) => {
-        const result = await verifyAuditChain(services.db);
-        if (result.ok) console.log(`audit chain intact: ${result.checked} entries verified`);
-        else {
-          console.error(
-            `audit chain BROKEN at entry ${result.firstBroken!.id} (${result.firstBroken!.reason}); ${result.checked} entries before it verified`,
+        const result = await verifyAuditChain(services.db, signingServicesFor(services.config).vault);
+        const { anchors, unanchoredTail: tail } = result;
+        if (result.ok) {
+          console.log(
+            `audit chain intact: ${result.checked} entries verified against ${anchors.checked} anchors` +
+              (tail.entries > 0
+                ? `; unanchored tail: ${tail.entries} entries since ${tail.since}`
+                : "; the newest entry is anchored"),
           );
+        } else {
+          console.error(describeChainBreak(result));
           process.exitCode = 1;
         }
       }),
     );
+  audit
+    .command("anchor")
+    .description(
+      "sign the head of the audit chain with the node key now (the server also does so at intervals)",
+    )
+    .action(() =>
+      withNode(async (services) => {
+        const anchor = await anchorAuditHead(
+          services.db,
+          signingServicesFor(services.config).vault,
+          "manual",
+        );
+        console.log(
+          anchor ? `anchored entry ${anchor.entryId} (anchor ${anchor.id})` : "the head is already anchored",
+        );
+      }),
+    );
   addVerifyCommands(program);
   return program;
+}
+
+/** What `audit verify` found, as one line naming the entry from which the chain is not to be trusted. */
+function describeChainBreak(result: ChainVerification): string {
+  const broken = result.firstBroken!;
+  const verified = `${result.checked} entries before it verified`;
+  switch (broken.reason) {
+    case "hash_mismatch":
+    case "link_broken":
+      return `audit chain BROKEN at entry ${broken.id} (${broken.reason}); ${verified}`;
+    case "anchored_entry_rewritten":
+      return `audit chain BROKEN: entry ${broken.anchoredEntryId} differs from its signed anchor ${broken.anchorId} (rewritten, hashes recomputed); not to be trusted from entry ${broken.id}, the first after the last good anchor`;
+    case "anchored_entry_missing":
+      return `audit chain BROKEN: entry ${broken.anchoredEntryId}, signed in anchor ${broken.anchorId}, is missing (entries deleted); not to be trusted from entry ${broken.id}, the first after the last good anchor`;
+    case "anchor_invalid":
+      return `audit chain BROKEN: anchor ${broken.anchorId} does not verify (${broken.anchorProblem}); not to be trusted from entry ${broken.id}, the first after the last good anchor`;
+  }
 }
 
 /** A verification problem as one line: which step (or item) and which field groups. */

@@ -271,7 +271,8 @@ export interface WorkflowChainTable {
 
 export interface SigningKeyTable {
   id: Generated<number>;
-  owner_kind: "unit" | "user";
+  /** "node": the node's own key, which signs audit anchors (migration 0011). */
+  owner_kind: "unit" | "user" | "node";
   owner_unit_id: number | null;
   owner_user_id: number | null;
   algorithm: SignatureAlgorithmName;
@@ -281,6 +282,23 @@ export interface SigningKeyTable {
   retired_at: Date | null;
   created_at: Timestamp;
   updated_at: Timestamp;
+}
+
+export type AuditAnchorReason = "interval" | "decision" | "seal" | "manual";
+
+export interface AuditAnchorTable {
+  id: Generated<number>;
+  entry_id: number;
+  entry_hash: string;
+  reason: AuditAnchorReason;
+  previous_anchor_id: number | null;
+  signed_document: string;
+  signature: string;
+  signature_algorithm: SignatureAlgorithmName;
+  signing_key_id: number;
+  anchored_at: Date;
+  /** When it was sent to the national node (the exchange; not built yet). */
+  sent_at: Date | null;
 }
 
 export interface SealTable {
@@ -423,6 +441,7 @@ export interface WorkflowTables {
   calendar_day: CalendarDayTable;
   workflow_chain: WorkflowChainTable;
   signing_key: SigningKeyTable;
+  audit_anchor: AuditAnchorTable;
   seal: SealTable;
   archive_item: ArchiveItemTable;
   archive_subject: ArchiveSubjectTable;

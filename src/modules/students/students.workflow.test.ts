@@ -64,6 +64,44 @@ beforeAll(async () => {
 afterAll(() => node.close());
 
 describe("registry changes through approval", () => {
+  it("refuses a school user holding data_clerk and reviewer the approval of the class change they submitted", async () => {
+    await createUser(node, { username: "clerk_reviewer_a", unitCode: A, roles: ["data_clerk", "reviewer"] });
+    const both = await signIn(node, "clerk_reviewer_a");
+    const { id: studentId } = await registerStudent(node.system, {
+      ...sampleStudent("20150909", { sequence: 409 }),
+      schoolCode: A,
+    });
+    const submitted = await both.send("POST", "/api/v1/workflow/requests", {
+      type: "student_class_change",
+      payload: { studentId, schoolId: schoolA, className: "二年级3班" },
+    });
+    expect(submitted.statusCode, submitted.body).toBe(201);
+    const { id, version } = submitted.json();
+    // Not offered: neither in the inbox nor as an action on the request.
+    const inboxOf = async (c: Client) =>
+      (await c.get("/api/v1/workflow/inbox?pageSize=100"))
+        .json()
+        .items.map((i: { requestId: number }) => i.requestId);
+    expect(await inboxOf(both)).not.toContain(id);
+    expect(await inboxOf(reviewerA)).toContain(id);
+    const classBefore = (await student(studentId)).class_name;
+    expect((await both.get(`/api/v1/workflow/requests/${id}`)).json().allowedActions).not.toContain(
+      "approve",
+    );
+    const self = await both.send("POST", `/api/v1/workflow/requests/${id}/approve`, {
+      expectedVersion: version,
+    });
+    expect(self.statusCode, self.body).toBe(403);
+    expect(self.json().code).toBe("separation_of_duties");
+    expect((await student(studentId)).class_name).toBe(classBefore);
+    // A second person of the same school decides it.
+    const byOther = await reviewerA.send("POST", `/api/v1/workflow/requests/${id}/approve`, {
+      expectedVersion: version,
+    });
+    expect(byOther.statusCode, byOther.body).toBe(200);
+    expect(await student(studentId)).toMatchObject({ class_name: "二年级3班" });
+  });
+
   it("suspends after school approval and county registration, refuses a transfer meanwhile, then resumes", async () => {
     const { id } = await registerStudent(node.system, {
       ...sampleStudent("20150707", { sequence: 401 }),

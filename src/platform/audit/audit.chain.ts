@@ -8,6 +8,9 @@ import { canonicalJson } from "../../shared/canonical-json";
 
 export const GENESIS_HASH = "0".repeat(64);
 
+/** Arbitrary constant naming the advisory lock that serialises chain appends (and anchors). */
+export const AUDIT_CHAIN_LOCK = 7_201_302;
+
 export interface ChainedFields {
   id: number;
   occurredAt: string;

@@ -4,6 +4,7 @@ import type { AppServices } from "../../http/services";
 import type { ZodApp } from "../../http/zod-app";
 import { notFound } from "../../shared/errors";
 import { findUnitById } from "../orgs/orgs.repo";
+import { signingServicesFor } from "../signing/signing.context";
 import { searchAudit, verifyAuditChain } from "./audit.service";
 
 const tags = ["audit"];
@@ -92,16 +93,30 @@ export function registerAuditRoutes(app: ZodApp, services: AppServices): void {
       config: { access: { module: "audit", action: "administer" } },
       schema: {
         tags,
-        summary: "Recompute the audit hash chain and name the first broken entry",
+        summary:
+          "Recompute the audit hash chain, check it against the signed anchors, and name the first broken entry",
         response: {
           200: z.object({
             ok: z.boolean(),
             checked: z.number(),
-            firstBroken: z.object({ id: z.number(), reason: z.string() }).optional(),
+            firstBroken: z
+              .object({
+                id: z.number(),
+                reason: z.string(),
+                anchorId: z.number().optional(),
+                anchorProblem: z.string().optional(),
+                anchoredEntryId: z.number().optional(),
+              })
+              .optional(),
+            anchors: z.object({
+              checked: z.number(),
+              lastGood: z.object({ id: z.number(), entryId: z.number(), anchoredAt: z.string() }).nullable(),
+            }),
+            unanchoredTail: z.object({ entries: z.number(), since: z.string().nullable() }),
           }),
         },
       },
     },
-    async () => verifyAuditChain(services.db),
+    async () => verifyAuditChain(services.db, signingServicesFor(services.config).vault),
   );
 }

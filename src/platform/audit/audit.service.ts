@@ -4,15 +4,15 @@
  * entry commit together or not at all. Entries are chained (audit.chain.ts); the chain is
  * extended under a transaction-scoped advisory lock so that concurrent writers queue up.
  */
-import { sql } from "kysely";
+import { type Selectable, sql } from "kysely";
 import type { Executor } from "../../db/database";
+import type { DB } from "../../db/schema";
 import type { Actor } from "../access/actor";
 import type { Scope } from "../access/scope";
-import { type ChainedFields, chainHash, GENESIS_HASH } from "./audit.chain";
+import type { KeyVault } from "../signing/key-vault";
+import { type AnchorProblem, type AnchorRow, checkAnchors } from "./audit.anchor";
+import { AUDIT_CHAIN_LOCK, type ChainedFields, chainHash, GENESIS_HASH } from "./audit.chain";
 import { maskPersonalData } from "./audit.masking";
-
-/** Arbitrary constant naming the advisory lock that serialises chain appends. */
-const AUDIT_CHAIN_LOCK = 7_201_302;
 
 export interface AuditEntryInput {
   actor: Pick<Actor, "kind" | "userId" | "username" | "unitId" | "unitPath"> | null;
@@ -81,18 +81,120 @@ export async function recordAudit(db: Executor, input: AuditEntryInput): Promise
   return id;
 }
 
+export type ChainBreak =
+  /** The entry's stored hash is not the hash of its content: edited without recomputing. */
+  | "hash_mismatch"
+  /** The entry does not link to the one before: an entry before it was removed or changed. */
+  | "link_broken"
+  /** An anchor's entry has another hash: rewritten, hashes recomputed. */
+  | "anchored_entry_rewritten"
+  /** An anchor's entry is gone: deleted (e.g. the newest entries, below the anchor). */
+  | "anchored_entry_missing"
+  /** An anchor does not verify (forged, altered, or one before it removed). */
+  | "anchor_invalid";
+
 export interface ChainVerification {
   ok: boolean;
   checked: number;
-  /** The first entry whose stored hash or link does not match, with what is wrong. */
-  firstBroken?: { id: number; reason: "hash_mismatch" | "link_broken" };
+  /**
+   * What is wrong, found first. For hash_mismatch and link_broken, `id` is the broken entry; for
+   * the anchor findings it is the first entry after the last good anchor — from there on the
+   * chain cannot be trusted — and `anchorId` names the anchor that found it.
+   */
+  firstBroken?: {
+    id: number;
+    reason: ChainBreak;
+    anchorId?: number;
+    anchorProblem?: AnchorProblem;
+    /** The entry the failing anchor names. */
+    anchoredEntryId?: number;
+  };
+  anchors: {
+    checked: number;
+    /** The newest anchor that verified and whose entry matched. */
+    lastGood: { id: number; entryId: number; anchoredAt: string } | null;
+  };
+  /** Entries after the last good anchor: intact as a chain, but not yet protected by an anchor. */
+  unanchoredTail: { entries: number; since: string | null };
 }
 
-/** Recomputes the whole chain in id order, in batches, and names the first broken entry. */
-export async function verifyAuditChain(db: Executor, batchSize = 5000): Promise<ChainVerification> {
+function fieldsOf(row: Selectable<DB["audit_log"]>): ChainedFields {
+  return {
+    id: row.id,
+    occurredAt: row.occurred_at.toISOString(),
+    actorKind: row.actor_kind,
+    actorUserId: row.actor_user_id,
+    actorUsername: row.actor_username,
+    actorUnitId: row.actor_unit_id,
+    actorUnitPath: row.actor_unit_path,
+    action: row.action,
+    module: row.module,
+    subjectType: row.subject_type,
+    subjectId: row.subject_id,
+    subjectUnitPath: row.subject_unit_path,
+    outcome: row.outcome,
+    ip: row.ip,
+    detail: row.detail,
+  };
+}
+
+/** The first entry after an anchored one (or the first entry at all): where distrust begins. */
+async function firstEntryAfter(
+  db: Executor,
+  anchor: AnchorRow | undefined,
+  fallback: number,
+): Promise<number> {
+  const row = await db
+    .selectFrom("audit_log")
+    .select("id")
+    .where("id", ">", anchor?.entry_id ?? 0)
+    .orderBy("id")
+    .limit(1)
+    .executeTakeFirst();
+  return row?.id ?? fallback;
+}
+
+/**
+ * Recomputes the whole chain in id order, in batches, and checks it against the anchors
+ * (audit.anchor.ts): each anchor signed by this node's key and linked to the one before, and
+ * the entry it names present with exactly the anchored hash. Names the first broken entry, or
+ * — when the chain was rewritten consistently or its newest entries deleted — the first entry
+ * after the last good anchor. Entries after the last anchor are reported as the unanchored tail.
+ */
+export async function verifyAuditChain(
+  db: Executor,
+  vault: KeyVault,
+  batchSize = 5000,
+): Promise<ChainVerification> {
+  const anchorCheck = await checkAnchors(db, vault);
+  const anchors = anchorCheck.good;
+  let next = 0; // the next anchor to meet, by entry id
+  let lastGood: AnchorRow | undefined;
   let prevHash = GENESIS_HASH;
   let afterId = -1;
   let checked = 0;
+  let tail = { entries: 0, since: null as string | null };
+  const result = (extra: Partial<ChainVerification> & { ok: boolean }): ChainVerification => ({
+    checked,
+    anchors: {
+      checked: anchorCheck.checked,
+      lastGood: lastGood
+        ? { id: lastGood.id, entryId: lastGood.entry_id, anchoredAt: lastGood.anchored_at.toISOString() }
+        : null,
+    },
+    unanchoredTail: tail,
+    ...extra,
+  });
+  const anchorBreak = async (anchor: AnchorRow, reason: ChainBreak, fallback: number) =>
+    result({
+      ok: false,
+      firstBroken: {
+        id: await firstEntryAfter(db, lastGood, fallback),
+        reason,
+        anchorId: anchor.id,
+        anchoredEntryId: anchor.entry_id,
+      },
+    });
   for (;;) {
     const rows = await db
       .selectFrom("audit_log")
@@ -101,35 +203,44 @@ export async function verifyAuditChain(db: Executor, batchSize = 5000): Promise<
       .orderBy("id")
       .limit(batchSize)
       .execute();
-    if (rows.length === 0) return { ok: true, checked };
+    if (rows.length === 0) break;
     for (const row of rows) {
       if (row.prev_hash !== prevHash)
-        return { ok: false, checked, firstBroken: { id: row.id, reason: "link_broken" } };
-      const fields: ChainedFields = {
-        id: row.id,
-        occurredAt: row.occurred_at.toISOString(),
-        actorKind: row.actor_kind,
-        actorUserId: row.actor_user_id,
-        actorUsername: row.actor_username,
-        actorUnitId: row.actor_unit_id,
-        actorUnitPath: row.actor_unit_path,
-        action: row.action,
-        module: row.module,
-        subjectType: row.subject_type,
-        subjectId: row.subject_id,
-        subjectUnitPath: row.subject_unit_path,
-        outcome: row.outcome,
-        ip: row.ip,
-        detail: row.detail,
-      };
-      if (chainHash(prevHash, fields) !== row.hash) {
-        return { ok: false, checked, firstBroken: { id: row.id, reason: "hash_mismatch" } };
+        return result({ ok: false, firstBroken: { id: row.id, reason: "link_broken" } });
+      if (chainHash(prevHash, fieldsOf(row)) !== row.hash) {
+        return result({ ok: false, firstBroken: { id: row.id, reason: "hash_mismatch" } });
+      }
+      const anchor = anchors[next];
+      if (anchor && anchor.entry_id < row.id) return anchorBreak(anchor, "anchored_entry_missing", row.id);
+      if (anchor && anchor.entry_id === row.id) {
+        if (anchor.entry_hash !== row.hash) return anchorBreak(anchor, "anchored_entry_rewritten", row.id);
+        lastGood = anchor;
+        next++;
+        tail = { entries: 0, since: null };
+      } else {
+        tail = { entries: tail.entries + 1, since: tail.since ?? row.occurred_at.toISOString() };
       }
       prevHash = row.hash;
       afterId = row.id;
       checked++;
     }
   }
+  // An anchor beyond the last entry: the newest entries were deleted below it.
+  const beyond = anchors[next];
+  if (beyond) return anchorBreak(beyond, "anchored_entry_missing", beyond.entry_id);
+  if (anchorCheck.firstInvalid) {
+    const { id, reason } = anchorCheck.firstInvalid;
+    return result({
+      ok: false,
+      firstBroken: {
+        id: await firstEntryAfter(db, lastGood, afterId + 1),
+        reason: "anchor_invalid",
+        anchorId: id,
+        anchorProblem: reason,
+      },
+    });
+  }
+  return result({ ok: true });
 }
 
 export interface AuditFilter {

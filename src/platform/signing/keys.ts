@@ -10,7 +10,8 @@ import { algorithmNamed, DEFAULT_ALGORITHM } from "./algorithms";
 import type { KeyVault } from "./key-vault";
 
 export type SigningKeyRow = Selectable<SigningKeyTable>;
-export type KeyOwner = { kind: "unit"; unitId: number } | { kind: "user"; userId: number };
+/** A unit's (behind its seal), a user's (personal), or the node's own (signs audit anchors). */
+export type KeyOwner = { kind: "unit"; unitId: number } | { kind: "user"; userId: number } | { kind: "node" };
 
 /** What the encryption of a private key is bound to: its own public half. */
 function keyBinding(key: Pick<SigningKeyRow, "algorithm" | "public_key">): string {
@@ -19,6 +20,7 @@ function keyBinding(key: Pick<SigningKeyRow, "algorithm" | "public_key">): strin
 
 function activeKeyQuery(db: Executor, owner: KeyOwner) {
   const query = db.selectFrom("signing_key").selectAll().where("status", "=", "active");
+  if (owner.kind === "node") return query.where("owner_kind", "=", "node");
   return owner.kind === "unit"
     ? query.where("owner_kind", "=", "unit").where("owner_unit_id", "=", owner.unitId)
     : query.where("owner_kind", "=", "user").where("owner_user_id", "=", owner.userId);
@@ -32,6 +34,20 @@ export function findKey(db: Executor, id: number): Promise<SigningKeyRow | undef
   return db.selectFrom("signing_key").selectAll().where("id", "=", id).executeTakeFirst();
 }
 
+/** The column of the partial unique index that allows one active key per owner. */
+const OWNER_COLUMN = { unit: "owner_unit_id", user: "owner_user_id", node: "owner_kind" } as const;
+
+/** Whether a key's private half was encrypted under this node's master key (so it is the node's own). */
+export async function isSealedByVault(vault: KeyVault, key: SigningKeyRow): Promise<boolean> {
+  try {
+    await vault.decrypt(key.private_key_enc, keyBinding(key));
+    return true;
+  } catch (error) {
+    if ((error as { code?: string }).code === "signing_unavailable") throw error;
+    return false;
+  }
+}
+
 /** The owner's active key, generating and storing one when there is none. */
 export async function ensureKey(
   db: Executor,
@@ -43,13 +59,12 @@ export async function ensureKey(
   if (existing) return existing;
   const pair = algorithmNamed(algorithmName).generateKeyPair();
   const binding = keyBinding({ algorithm: algorithmName, public_key: pair.publicKey });
-  const isUnit = owner.kind === "unit";
   await db
     .insertInto("signing_key")
     .values({
       owner_kind: owner.kind,
-      owner_unit_id: isUnit ? owner.unitId : null,
-      owner_user_id: isUnit ? null : owner.userId,
+      owner_unit_id: owner.kind === "unit" ? owner.unitId : null,
+      owner_user_id: owner.kind === "user" ? owner.userId : null,
       algorithm: algorithmName,
       public_key: pair.publicKey,
       private_key_enc: await vault.encrypt(pair.privateKey, binding),
@@ -58,7 +73,7 @@ export async function ensureKey(
     // A concurrent first signature may have inserted the owner's key meanwhile: keep that one.
     .onConflict((oc) =>
       oc
-        .column(isUnit ? "owner_unit_id" : "owner_user_id")
+        .column(OWNER_COLUMN[owner.kind])
         .where("status", "=", "active")
         .where("owner_kind", "=", owner.kind)
         .doNothing(),

@@ -14,6 +14,7 @@ import { AppError, conflict, notFound, unprocessable } from "../../shared/errors
 import { todayIso } from "../../shared/time";
 import type { Actor } from "../access/actor";
 import { isPathInScope } from "../access/scope";
+import { anchorAuditHead } from "../audit/audit.anchor";
 import { recordAudit } from "../audit/audit.service";
 import { sm3Hex } from "./algorithms";
 import { ensureKey, findKey, retireKey, type SigningKeyRow, signWithKey, verifyWithKey } from "./keys";
@@ -231,7 +232,7 @@ export async function issueSeal(ctx: SigningContext, input: SealIssueInput): Pro
     if (input.validTo && input.validFrom && input.validTo < input.validFrom) {
       throw unprocessable("validation_failed", {}, [{ path: "validTo", code: "field_invalid" }]);
     }
-    return writeSeal(trx, ctx.signing, {
+    const sealId = await writeSeal(trx, ctx.signing, {
       unit,
       issuer,
       actor: ctx.actor,
@@ -239,6 +240,9 @@ export async function issueSeal(ctx: SigningContext, input: SealIssueInput): Pro
       autoIssued: false,
       input,
     });
+    // A seal act is a signed decision: the audit chain is anchored with it (audit.anchor.ts).
+    await anchorAuditHead(trx, ctx.signing.vault, "seal");
+    return sealId;
   });
 }
 
@@ -283,6 +287,7 @@ export async function changeSealStatus(
       subjectUnitPath: seal.unit_path,
       detail: { sealCode: seal.seal_code, before: seal.status, after: transition.to, reason },
     });
+    await anchorAuditHead(trx, ctx.signing.vault, "seal");
   });
 }
 

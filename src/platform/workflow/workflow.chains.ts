@@ -14,6 +14,7 @@ import type { Executor } from "../../db/database";
 import type { WorkflowLevel, WorkflowSide } from "../../db/schema";
 import { unprocessable } from "../../shared/errors";
 import { administrativeLine, departmentOf, departmentSideOf, type UnitRow } from "../signing/units";
+import { separationSchema } from "./workflow.separation";
 
 export const LEVELS = ["school", "county", "prefecture", "province", "nation"] as const;
 export const SIDES = ["subject", "sending", "receiving"] as const;
@@ -54,6 +55,8 @@ const chainSchema = z
     limitDays: z.number().int().positive().max(365).optional(),
     steps: z.array(stepSchema).min(1).optional(),
     variants: z.partialRecord(z.enum(RELATIONS), z.array(stepSchema).min(1)).optional(),
+    /** Widenings of separation of duties (workflow.separation.ts); the base rule always holds. */
+    separation: separationSchema.optional(),
   })
   .refine((chain) => (chain.steps === undefined) !== (chain.variants === undefined), {
     message: "a chain has either steps or variants",
@@ -82,7 +85,13 @@ function withLimits(chain: ChainDefinition, fileDefault: number): ChainDefinitio
 
 /** Replaces the chains table with the file's content (validated as a whole first). */
 export async function syncWorkflowChains(db: Executor, file = CHAINS_FILE): Promise<number> {
-  const parsed = chainsFileSchema.parse(JSON.parse(await readFile(file, "utf8")));
+  const result = chainsFileSchema.safeParse(JSON.parse(await readFile(file, "utf8")));
+  if (!result.success) {
+    // Name the chain and the key: a refused file (e.g. one narrowing separation of duties) must say why.
+    const issues = result.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
+    throw new Error(`${path.relative(projectRoot, file)} refused: ${issues.join("; ")}`);
+  }
+  const parsed = result.data;
   const rows = [
     ...Object.entries(parsed.default).map(([code, chain]) => ({ scope: "default", code, chain })),
     ...Object.entries(parsed.provinces).flatMap(([province, chains]) =>

@@ -102,6 +102,14 @@ export const workflowMessages = {
     "zh-CN": "签名服务未配置主密钥（EDUMIS_SIGNING_KEY），暂不能签章",
     en: "Signing is not configured (EDUMIS_SIGNING_KEY is missing); nothing can be signed",
   },
+  separation_of_duties: {
+    "zh-CN": "职责分离：申请的提交人，以及已办理该申请其他审批环节的人员，不能办理本环节",
+    en: "Separation of duties: the submitter of a request, and whoever decided another of its steps, cannot decide this step",
+  },
+  separation_unsatisfiable: {
+    "zh-CN": "审批链“{chain}”要求提交单位以外的人员审批，但第 {stepNo} 步由提交单位办理",
+    en: 'Chain "{chain}" requires deciders outside the submitting unit, but step {stepNo} acts at the submitting unit',
+  },
 } satisfies Record<string, Message>;
 
 export type WorkflowErrorCode = keyof typeof workflowMessages;

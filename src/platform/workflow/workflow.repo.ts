@@ -16,6 +16,7 @@ import type {
 } from "../../db/schema";
 import { cappedCount } from "../../http/pagination";
 import { type Scope, unitInScope } from "../access/scope";
+import { separationAllows } from "./workflow.separation";
 
 export type RequestRow = Selectable<WorkflowRequestTable> & {
   subject_unit_name: string;
@@ -397,6 +398,8 @@ const pendingStepColumns = [
 
 export interface InboxFilter {
   typeCodes: string[];
+  /** Who asks: steps that separation of duties keeps from this person are not offered. */
+  person: { userId: number | null; unitId: number };
   startedBefore?: Date | undefined;
   dueBefore?: string | undefined;
 }
@@ -409,7 +412,8 @@ export async function inbox(
 ) {
   let query = pendingSteps(db)
     .where("workflow_step.acting_unit_id", "=", unitId)
-    .where("workflow_request.type_code", "in", filter.typeCodes);
+    .where("workflow_request.type_code", "in", filter.typeCodes)
+    .where(separationAllows(filter.person));
   if (filter.startedBefore) query = query.where("workflow_step.started_at", "<=", filter.startedBefore);
   if (filter.dueBefore) query = query.where("workflow_step.due_on", "<", filter.dueBefore);
   const rows = await query

@@ -16,6 +16,7 @@ import { AppError, conflict, notFound, unprocessable } from "../../shared/errors
 import { todayIso } from "../../shared/time";
 import { type Action, can } from "../access/actor";
 import { isPathInScope } from "../access/scope";
+import { anchorAuditHead } from "../audit/audit.anchor";
 import { recordAudit } from "../audit/audit.service";
 import type { ServiceContext } from "../context";
 import { sm3Hex } from "../signing/algorithms";
@@ -34,6 +35,7 @@ import {
   type WorkflowRequest,
 } from "./workflow.registry";
 import * as repo from "./workflow.repo";
+import { chainSeparation, type Separation, separationFacts, separationRefusal } from "./workflow.separation";
 
 type Trx = Transaction<DB>;
 
@@ -166,6 +168,22 @@ function partyRows(submitterUnitId: number, parties: PartyUnits, resolution: Cha
   ];
 }
 
+/**
+ * A chain that keeps the submitting unit out of every decision cannot take a request whose steps
+ * act at that unit: refused at submission rather than left in an inbox nobody may act on.
+ */
+async function requireSatisfiableSeparation(
+  db: Trx,
+  chain: string,
+  resolution: ChainResolution,
+  submitterUnitId: number,
+): Promise<void> {
+  const separation: Separation = await chainSeparation(db, chain, resolution.chainScope);
+  if (!separation.excludeSameUnitAsSubmitter) return;
+  const step = resolution.steps.find((s) => s.actingUnit.id === submitterUnitId);
+  if (step) throw unprocessable("separation_unsatisfiable", { chain, stepNo: step.stepNo });
+}
+
 export interface SubmitInput {
   type: string;
   payload: unknown;
@@ -189,6 +207,7 @@ export async function submitRequest(ctx: ServiceContext, input: SubmitInput): Pr
   return inTransaction(ctx.db, async (trx) => {
     const parties = await resolveParties(ctx, trx, type, payload, input.subjectUnitId);
     const resolution = await resolveChain(trx, type.chain, parties);
+    await requireSatisfiableSeparation(trx, type.chain, resolution, ctx.actor.unitId);
     const subject = initiatingParty(parties)!;
     const now = new Date();
     const contentHash = payloadHash(payload);
@@ -346,6 +365,21 @@ async function requireOwnStep(ctx: ServiceContext, db: Trx, request: repo.Reques
   throw new AppError("step_not_yours", 403);
 }
 
+/** Refuses a decision that would break separation of duties (workflow.separation.ts). */
+async function requireSeparation(
+  ctx: ServiceContext,
+  db: Trx,
+  request: repo.RequestRow,
+  steps: repo.StepRow[],
+  current: repo.StepRow,
+): Promise<void> {
+  const separation = await chainSeparation(db, request.chain_code, request.chain_scope);
+  const submissions = await repo.listSubmissions(db, request.id);
+  const facts = separationFacts(request, submissions, steps, current);
+  const reason = separationRefusal(ctx.actor, facts, separation);
+  if (reason) throw new AppError("separation_of_duties", 403, { reason });
+}
+
 /** Approves, rejects or returns the current step, signed with the caller's unit seal. */
 export async function decide(ctx: SigningContext, id: number, input: DecisionInput): Promise<ActionResult> {
   const attachments = [...new Set(input.attachments ?? [])];
@@ -356,6 +390,7 @@ export async function decide(ctx: SigningContext, id: number, input: DecisionInp
     const { current, steps } = await requireOwnStep(ctx, trx, request);
     requirePermission(ctx, type, "approve");
     if (ctx.actor.userId === null) throw new AppError("signer_required", 403);
+    await requireSeparation(ctx, trx, request, steps, current);
     await checkAttachments(ctx, trx, attachments);
     const version = await claim(trx, request, input.expectedVersion);
     const submission = await repo.findSubmission(trx, id, request.round);
@@ -415,6 +450,9 @@ export async function decide(ctx: SigningContext, id: number, input: DecisionInp
       subjectUnitPath: request.subject_unit_path,
       detail: { round: request.round, stepNo: current.step_no, version, status, sealId: signed.sealId },
     });
+    // A closing decision (signed, archived) anchors the audit chain at its own entry.
+    if (status === "approved" || status === "rejected")
+      await anchorAuditHead(trx, ctx.signing.vault, "decision");
     return { id, version, status };
   });
 }
@@ -560,6 +598,7 @@ export async function resubmitRequest(
     if (type.validate) await type.validate({ ...ctx, db: trx }, payload);
     const parties = await resolveParties(ctx, trx, type, payload, request.subject_unit_id);
     const resolution = await resolveChain(trx, type.chain, parties);
+    await requireSatisfiableSeparation(trx, type.chain, resolution, request.submitter_unit_id);
     const version = await claim(trx, request, input.expectedVersion);
     const round = request.round + 1;
     const now = new Date();
@@ -690,6 +729,7 @@ function allowedActions(
   request: repo.RequestRow,
   steps: repo.StepRow[],
   parties: number[],
+  separation: { allowed: boolean },
 ) {
   // A type whose module is no longer loaded can still be read, but nothing can be done with it.
   const type = findRequestType(request.type_code);
@@ -697,7 +737,11 @@ function allowedActions(
   if (!type || CLOSED.has(request.status)) return actions;
   const round = steps.filter((s) => s.round === request.round);
   const current = round.find((s) => s.step_no === request.current_step_no && s.status === "pending");
-  if (current?.acting_unit_id === ctx.actor.unitId && can(ctx.actor, type.module, "approve")) {
+  if (
+    current?.acting_unit_id === ctx.actor.unitId &&
+    can(ctx.actor, type.module, "approve") &&
+    separation.allowed
+  ) {
     actions.push("approve", "reject", "return");
   }
   if (isSubmitterSide(ctx, request, type)) {
@@ -707,6 +751,22 @@ function allowedActions(
   const mayComment = can(ctx.actor, "workflow", "write") || can(ctx.actor, "workflow", "approve");
   if (mayComment && parties.includes(ctx.actor.unitId)) actions.push("comment");
   return actions;
+}
+
+/** Whether separation of duties lets the caller decide the request's current step. */
+async function mayDecideBySeparation(
+  ctx: ServiceContext,
+  request: repo.RequestRow,
+  steps: repo.StepRow[],
+  submissions: { submitted_by_user_id: number | null }[],
+) {
+  const current = steps.find(
+    (s) => s.round === request.round && s.step_no === request.current_step_no && s.status === "pending",
+  );
+  if (!current || CLOSED.has(request.status)) return false;
+  const separation = await chainSeparation(ctx.db, request.chain_code, request.chain_scope);
+  const facts = separationFacts(request, submissions, steps, current);
+  return separationRefusal(ctx.actor, facts, separation) === null;
 }
 
 /** A request with its rounds, steps, comments and what the caller may do with it. */
@@ -724,7 +784,9 @@ export async function getRequest(ctx: ServiceContext, id: number) {
     steps,
     submissions,
     comments,
-    allowedActions: allowedActions(ctx, request, steps, commenters),
+    allowedActions: allowedActions(ctx, request, steps, commenters, {
+      allowed: await mayDecideBySeparation(ctx, request, steps, submissions),
+    }),
     today: todayIso(),
   };
 }

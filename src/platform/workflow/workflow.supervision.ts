@@ -35,7 +35,7 @@ export async function inbox(ctx: ServiceContext, query: InboxQuery, page: PageQu
   const { rows, cappedTotal } = await repo.inbox(
     ctx.db,
     ctx.actor.unitId,
-    { typeCodes, startedBefore, dueBefore: query.overdueOnly ? todayIso() : undefined },
+    { typeCodes, person: ctx.actor, startedBefore, dueBefore: query.overdueOnly ? todayIso() : undefined },
     pageWindow(page),
   );
   return toPage(rows, cappedTotal, page);
