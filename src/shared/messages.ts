@@ -84,6 +84,10 @@ const platformMessages = {
   unsupported_media_type: { "zh-CN": "不支持的内容类型", en: "Unsupported content type" },
   malformed_body: { "zh-CN": "请求内容无法解析", en: "The request body could not be parsed" },
   database_unavailable: { "zh-CN": "数据库暂不可用", en: "The database is not available" },
+  rate_limited: {
+    "zh-CN": "请求过于频繁，请 {seconds} 秒后再试",
+    en: "Too many requests; try again in {seconds} seconds",
+  },
   code_set_not_found: { "zh-CN": "代码集 {name} 不存在", en: "Code set {name} does not exist" },
   code_unknown: {
     "zh-CN": "“{value}”不是代码集“{codeSet}”中的有效代码",
