@@ -19,6 +19,7 @@ import {
   type SyntheticCliOptions,
 } from "./modules/synthetic/synthetic.cli";
 import { verifyAuditChain } from "./platform/audit/audit.service";
+import { addBackupCommands } from "./platform/backup/backup.cli";
 import { failInterruptedJobs, getJob } from "./platform/jobs/jobs.service";
 import { exportSchools, importSchools } from "./platform/orgs/orgs.import";
 import { verifyWholeArchive } from "./platform/signing/archive.service";
@@ -266,6 +267,7 @@ export function buildCli(): Command {
       }),
     );
   addVerifyCommands(program);
+  addBackupCommands(program);
   return program;
 }
 
