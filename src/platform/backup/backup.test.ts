@@ -59,6 +59,13 @@ async function emptyTarget(name: string): Promise<BackupConfig> {
   };
 }
 
+/** The test node's configuration with the URL of its own test database (the suite opens it directly). */
+function sourceConfig(): BackupConfig {
+  const url = (node.database.pool as unknown as { options: { connectionString?: string } }).options
+    .connectionString;
+  return { ...node.services.config, databaseUrl: node.database.engine === "postgres" ? url : undefined };
+}
+
 function openTarget(config: BackupConfig): Promise<Database> {
   return openDatabase(
     config.databaseUrl ? { databaseUrl: config.databaseUrl, poolSize: 2 } : { pgliteDir: config.pgliteDir },
@@ -123,7 +130,7 @@ beforeAll(async () => {
     },
   );
   backupFile = path.join(work, "node.edumisbak");
-  await createBackup(node.services.config, node.database, backupFile);
+  await createBackup(sourceConfig(), node.database, backupFile);
 });
 afterAll(async () => {
   await node.close();
@@ -213,11 +220,11 @@ describe("backup and restore", () => {
   it("seals with a passphrase for copies kept away from the node", async () => {
     const file = path.join(work, "passphrase.edumisbak");
     await expect(
-      createBackup(node.services.config, node.database, file, { passphrase: "short" }),
+      createBackup(sourceConfig(), node.database, file, { passphrase: "short" }),
     ).rejects.toMatchObject({
       code: "backup_passphrase_invalid",
     });
-    await createBackup(node.services.config, node.database, file, {
+    await createBackup(sourceConfig(), node.database, file, {
       passphrase: "correct horse battery staple",
     });
     const target = await emptyTarget("passphrase");
