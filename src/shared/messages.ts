@@ -102,8 +102,8 @@ const platformMessages = {
   },
   backup_key_unavailable: {
     "zh-CN":
-      "找不到加密备份所需的节点主密钥：请设置 EDUMIS_SIGNING_KEY 或放置密钥文件 {file}，或使用口令（--passphrase）",
-    en: "No node master key to seal the backup with: set EDUMIS_SIGNING_KEY, place the key file {file}, or use a passphrase (--passphrase)",
+      "找不到备份所用的节点主密钥：请设置 EDUMIS_SIGNING_KEY 或放置密钥文件 {file}，或使用口令（--passphrase）",
+    en: "No node master key for the backup: set EDUMIS_SIGNING_KEY, place the key file {file}, or use a passphrase (--passphrase)",
   },
   backup_passphrase_invalid: {
     "zh-CN": "请在环境变量 EDUMIS_BACKUP_PASSPHRASE 中提供至少 {min} 个字符的备份口令",
