@@ -23,6 +23,9 @@ import { type Database, openDatabase } from "../../db/database";
 import { migrations } from "../../db/migrate";
 import { prepareDatabase } from "../../db/prepare";
 import { AppError } from "../../shared/errors";
+import { systemActor } from "../access/actor";
+import { recordAudit } from "../audit/audit.service";
+import { NATION_CODE } from "../orgs/divisions";
 import { sm3Hex } from "../signing/algorithms";
 import { ArchiveStore } from "../signing/archive.store";
 import { existingMasterKey } from "../signing/key-vault";
@@ -95,6 +98,24 @@ async function appliedMigrations(database: Database): Promise<string[]> {
   return rows.map((r) => r.name);
 }
 
+/**
+ * Backups and restores are entries of the node's own audit trail, by the system actor (the CLI).
+ * A database that was migrated but never prepared has no tree yet, and no one to attribute to.
+ */
+async function auditAsSystem(
+  database: Database,
+  action: string,
+  detail: Record<string, unknown>,
+): Promise<void> {
+  const nation = await database.db
+    .selectFrom("org_unit")
+    .select(["id", "path", "name"])
+    .where("code", "=", NATION_CODE)
+    .executeTakeFirst();
+  if (!nation) return;
+  await recordAudit(database.db, { actor: systemActor(nation), action, module: "audit", detail });
+}
+
 export interface BackupReport {
   file: string;
   header: BackupHeader;
@@ -126,6 +147,13 @@ export async function createBackup(
       archiveFiles: archiveFiles.length,
     },
   };
+  // Recorded before the dump, so the backup carries the entry of its own making.
+  await auditAsSystem(database, "system.backup", {
+    engine: sealed.engine,
+    archiveFiles: archiveFiles.length,
+    keySource: spec.source,
+    file: path.basename(out),
+  });
   return withTemporaryDir(async (dir) => {
     const body = path.join(dir, "payload");
     const writer = await PayloadWriter.create(body, key, iv, sealed);
@@ -233,6 +261,15 @@ export async function restoreBackup(
       if (header.migrations.length < known.length) {
         migrationsApplied = (await prepareDatabase(database, config.codesDir)).appliedMigrations;
       }
+      await auditAsSystem(database, "system.restore", {
+        engine: header.engine,
+        backupCreatedAt: header.createdAt,
+        backupHost: header.node.host,
+        contentSha256: header.contentSha256,
+        archiveFiles,
+        migrationsApplied,
+        replaced: options.force === true && occupied.length > 0,
+      });
     } finally {
       await database.close();
     }
