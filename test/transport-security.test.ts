@@ -96,6 +96,9 @@ describe("security headers", () => {
     const asset = await app.inject({ method: "GET", url: "/assets/index-abc123.js" });
     expect(asset.statusCode).toBe(200);
     expect(asset.headers["cache-control"]).toBe("public, max-age=31536000, immutable");
+    // An asset of an older release is gone: whatever answers it must not be cached for a year.
+    const gone = await app.inject({ method: "GET", url: "/assets/index-old999.js" });
+    expect(gone.headers["cache-control"]).toBe("no-cache");
     expectSecurityHeaders(asset.headers);
   });
 

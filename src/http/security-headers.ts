@@ -61,7 +61,13 @@ export function registerSecurityHeaders(app: FastifyInstance, options: { hsts: b
     reply.header("x-frame-options", "DENY");
     reply.header("permissions-policy", PERMISSIONS_POLICY);
     reply.header("cross-origin-opener-policy", "same-origin");
-    reply.header("cache-control", cacheControlFor(path));
+    // A missing asset is answered with the index page (client routes): that must not be kept a year.
+    const fallback =
+      reply.statusCode !== 200 || String(reply.getHeader("content-type")).startsWith("text/html");
+    reply.header(
+      "cache-control",
+      path.startsWith("/assets/") && fallback ? "no-cache" : cacheControlFor(path),
+    );
     if (options.hsts) reply.header("strict-transport-security", HSTS);
     return payload;
   });
