@@ -17,8 +17,9 @@
  * - Strict-Transport-Security when the node is served over HTTPS (EDUMIS_SECURE_COOKIES=true);
  *   sending it over plain HTTP would be ignored at best and lock a misconfigured host out at worst.
  *
- * A small hook rather than @fastify/helmet: the policy is a dozen fixed strings, it must differ
- * by path (docs, console, API, archive files), and the cache rules are ours anyway.
+ * A small hook rather than @fastify/helmet: the policy is a dozen fixed strings, a route's own
+ * policy must win (archive files are served sandboxed), and the cache rules, which differ by
+ * path, are ours anyway.
  */
 import type { FastifyInstance } from "fastify";
 
