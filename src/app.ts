@@ -18,6 +18,8 @@ import {
 import { registerAccessPolicy } from "./http/access-policy";
 import { registerHealthRoutes } from "./http/health.routes";
 import { registerProblemHandlers } from "./http/problem";
+import { loadRateLimits, type RateLimitSettings, registerRateLimits } from "./http/rate-limit";
+import { registerSecurityHeaders } from "./http/security-headers";
 import type { AppServices } from "./http/services";
 import type { ZodApp } from "./http/zod-app";
 import { registerDashboardRoutes } from "./modules/dashboard/dashboard.routes";
@@ -52,6 +54,8 @@ const modules: ((app: ZodApp, services: AppServices) => void)[] = [
 
 export interface BuildOptions {
   logger?: FastifyServerOptions["logger"];
+  /** Rate limits (default: data/access/rate-limits.json); false turns them off (most test nodes). */
+  rateLimits?: RateLimitSettings | false;
 }
 
 export async function buildApp(services: AppServices, options: BuildOptions = {}): Promise<ZodApp> {
@@ -95,13 +99,9 @@ export async function buildApp(services: AppServices, options: BuildOptions = {}
   });
   await app.register(fastifySwaggerUi, { routePrefix: "/api/docs" });
 
+  if (options.rateLimits !== false) await registerRateLimits(app, options.rateLimits ?? loadRateLimits());
   registerAccessPolicy(app, services);
-  app.addHook("onSend", async (_request, reply, payload) => {
-    reply.header("x-content-type-options", "nosniff");
-    reply.header("referrer-policy", "same-origin");
-    reply.header("x-frame-options", "DENY");
-    return payload;
-  });
+  registerSecurityHeaders(app, { hsts: services.config.secureCookies });
   for (const register of modules) register(app, services);
 
   if (hasConsole) {

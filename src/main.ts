@@ -20,6 +20,7 @@ import {
 } from "./modules/synthetic/synthetic.cli";
 import { anchorAuditHead, startAuditAnchoring } from "./platform/audit/audit.anchor";
 import { type ChainVerification, verifyAuditChain } from "./platform/audit/audit.service";
+import { addBackupCommands } from "./platform/backup/backup.cli";
 import { failInterruptedJobs, getJob } from "./platform/jobs/jobs.service";
 import { exportSchools, importSchools } from "./platform/orgs/orgs.import";
 import { verifyWholeArchive } from "./platform/signing/archive.service";
@@ -294,6 +295,7 @@ export function buildCli(): Command {
       }),
     );
   addVerifyCommands(program);
+  addBackupCommands(program);
   return program;
 }
 

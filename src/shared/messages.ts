@@ -108,6 +108,51 @@ const platformMessages = {
   unsupported_media_type: { "zh-CN": "不支持的内容类型", en: "Unsupported content type" },
   malformed_body: { "zh-CN": "请求内容无法解析", en: "The request body could not be parsed" },
   database_unavailable: { "zh-CN": "数据库暂不可用", en: "The database is not available" },
+  rate_limited: {
+    "zh-CN": "请求过于频繁，请 {seconds} 秒后再试",
+    en: "Too many requests; try again in {seconds} seconds",
+  },
+  backup_format_unknown: {
+    "zh-CN": "{file} 不是可识别的 edumis 备份文件",
+    en: "{file} is not an edumis backup file this version can read",
+  },
+  backup_tampered: {
+    "zh-CN": "备份文件已被篡改或损坏（认证校验失败），拒绝恢复",
+    en: "The backup file was altered or damaged (authentication failed); nothing was restored",
+  },
+  backup_wrong_key: {
+    "zh-CN": "备份文件不是用此密钥（{source}）加密的，无法恢复",
+    en: "The backup was not encrypted with this key ({source}); nothing was restored",
+  },
+  backup_key_unavailable: {
+    "zh-CN":
+      "找不到备份所用的节点主密钥：请设置 EDUMIS_SIGNING_KEY 或放置密钥文件 {file}，或使用口令（--passphrase）",
+    en: "No node master key for the backup: set EDUMIS_SIGNING_KEY, place the key file {file}, or use a passphrase (--passphrase)",
+  },
+  backup_passphrase_invalid: {
+    "zh-CN": "请在环境变量 EDUMIS_BACKUP_PASSPHRASE 中提供至少 {min} 个字符的备份口令",
+    en: "Give a backup passphrase of at least {min} characters in EDUMIS_BACKUP_PASSPHRASE",
+  },
+  backup_engine_mismatch: {
+    "zh-CN": "该备份来自 {backup} 数据库，不能恢复到 {target} 数据库",
+    en: "The backup is of a {backup} database and cannot be restored into a {target} database",
+  },
+  backup_target_not_empty: {
+    "zh-CN": "恢复目标不为空（{what}）；确认覆盖请加 --force",
+    en: "The restore target is not empty ({what}); add --force to replace it",
+  },
+  backup_newer_than_code: {
+    "zh-CN": "备份包含本版本程序不认识的数据库迁移 {migration}，请先升级程序",
+    en: "The backup holds migration {migration} that this version does not know; upgrade first",
+  },
+  backup_tool_missing: {
+    "zh-CN": "找不到与数据库服务器（PostgreSQL {major}）同一主版本的 {tool}（已查找：{searched}）",
+    en: "No {tool} of the server's major version (PostgreSQL {major}) was found (looked in: {searched})",
+  },
+  backup_tool_failed: {
+    "zh-CN": "{tool} 执行失败：{message}",
+    en: "{tool} failed: {message}",
+  },
   code_set_not_found: { "zh-CN": "代码集 {name} 不存在", en: "Code set {name} does not exist" },
   code_unknown: {
     "zh-CN": "“{value}”不是代码集“{codeSet}”中的有效代码",

@@ -29,7 +29,9 @@ export interface TestNode {
   close(): Promise<void>;
 }
 
-export async function createTestNode(): Promise<TestNode> {
+/** rateLimits: true builds the app with the limits of data/access/rate-limits.json (off by default,
+ * since most tests sign in far more often than a person would). */
+export async function createTestNode(options: { rateLimits?: boolean } = {}): Promise<TestNode> {
   const database = await createTestDatabase();
   // Keys and archive files of a test node live in a temporary folder, never under data/.
   const runtime = await mkdtemp(path.join(tmpdir(), "edumis-test-node-"));
@@ -41,7 +43,7 @@ export async function createTestNode(): Promise<TestNode> {
     archiveDir: path.join(runtime, "archive"),
   };
   const services = await createServices(config, database);
-  const app = await buildApp(services);
+  const app = await buildApp(services, options.rateLimits ? {} : { rateLimits: false });
   const system = await systemContext(services);
   return {
     database,

@@ -217,7 +217,7 @@ function registerJobRoutes(app: ZodApp, services: AppServices): void {
     app.get(
       `/api/v1/students/imports/:jobId/errors.${format}`,
       {
-        config: { access: { module: "students", action: "write" } },
+        config: { access: { module: "students", action: "write" }, rateLimitGroup: "export" },
         schema: {
           tags,
           summary: `Every problem of one of my imports (行号, 列, 问题) as ${format.toUpperCase()}`,

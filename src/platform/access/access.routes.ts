@@ -59,7 +59,7 @@ export function registerAccessRoutes(app: ZodApp, services: AppServices): void {
   app.post(
     "/api/v1/auth/login",
     {
-      config: { access: { public: true } },
+      config: { access: { public: true }, rateLimitGroup: "login" },
       schema: {
         tags,
         summary: "Sign in with user name or phone number and password",
@@ -117,7 +117,7 @@ export function registerAccessRoutes(app: ZodApp, services: AppServices): void {
   app.post(
     "/api/v1/auth/password",
     {
-      config: { access: { signedIn: true, duringPasswordChange: true } },
+      config: { access: { signedIn: true, duringPasswordChange: true }, rateLimitGroup: "password" },
       schema: {
         tags,
         summary: "Change my password",
@@ -399,7 +399,7 @@ export function registerAccessRoutes(app: ZodApp, services: AppServices): void {
   app.post(
     "/api/v1/users/:id/reset-password",
     {
-      config: { access: { module: "access", action: "write", userParam: "id" } },
+      config: { access: { module: "access", action: "write", userParam: "id" }, rateLimitGroup: "password" },
       schema: {
         tags,
         summary: "Reset a password to a temporary one (shown once); sessions end",

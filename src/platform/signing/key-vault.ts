@@ -94,3 +94,20 @@ export class KeyVault {
     );
   }
 }
+
+/**
+ * The master key as configured, or undefined when there is none yet. Unlike the vault it never
+ * generates one: a backup is sealed with a key derived from it, and restoring with an invented
+ * key could only fail.
+ */
+export async function existingMasterKey(
+  settings: Pick<VaultSettings, "signingKey" | "signingKeyFile">,
+): Promise<Buffer | undefined> {
+  if (settings.signingKey) return decodeMasterKey(settings.signingKey, "EDUMIS_SIGNING_KEY");
+  try {
+    return decodeMasterKey(await readFile(settings.signingKeyFile, "utf8"), settings.signingKeyFile);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw error;
+  }
+}

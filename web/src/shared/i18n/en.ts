@@ -912,4 +912,6 @@ export const en: Messages = {
   "auditAction.student.promote": "Annual promotion",
   "auditAction.student.card_issue": "Registry card issued",
   "auditAction.archive.deposit": "Archived",
+  "auditAction.system.backup": "Backup made",
+  "auditAction.system.restore": "Restored from a backup",
 };

@@ -898,6 +898,8 @@ export const zhCN = {
   "auditAction.student.promote": "年度升级",
   "auditAction.student.card_issue": "签发学籍卡",
   "auditAction.archive.deposit": "电子档案归档",
+  "auditAction.system.backup": "数据备份",
+  "auditAction.system.restore": "从备份恢复",
 };
 
 export type MessageKey = keyof typeof zhCN;
