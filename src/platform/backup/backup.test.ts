@@ -174,7 +174,7 @@ describe("backup and restore", () => {
         .limit(2)
         .execute();
       expect(actions.map((a) => a.action)).toEqual(["system.restore", "system.backup"]);
-      const chain = await verifyAuditChain(restored.db);
+      const chain = await verifyAuditChain(restored.db, signingServicesFor(target).vault);
       expect(chain.ok).toBe(true);
       expect(chain.checked).toBe(Number(source.audit_log!.split(":")[0]) + 1);
       const archive = await verifyWholeArchive(restored.db, signingServicesFor(target));
