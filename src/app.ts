@@ -16,6 +16,7 @@ import {
   type ZodTypeProvider,
 } from "fastify-type-provider-zod";
 import { registerAccessPolicy } from "./http/access-policy";
+import { registerResponseMasking, serializeRequestForLog } from "./http/masking";
 import { registerHealthRoutes } from "./http/health.routes";
 import { registerProblemHandlers } from "./http/problem";
 import type { AppServices } from "./http/services";
@@ -54,9 +55,19 @@ export interface BuildOptions {
   logger?: FastifyServerOptions["logger"];
 }
 
+/**
+ * The logger as asked for, with the request serialiser that masks identifiers in URLs (a search by
+ * identity number must not write the number into the log).
+ */
+function withMaskedRequests(logger: BuildOptions["logger"]): FastifyServerOptions["logger"] {
+  if (!logger) return false;
+  const base = logger === true ? {} : logger;
+  return { ...base, serializers: { ...base.serializers, req: serializeRequestForLog } };
+}
+
 export async function buildApp(services: AppServices, options: BuildOptions = {}): Promise<ZodApp> {
   const app = Fastify({
-    logger: options.logger ?? false,
+    logger: withMaskedRequests(options.logger),
     bodyLimit: 1024 * 1024,
     trustProxy: false,
     // Row ids in URLs are numbers; anything longer than this is an attack or a typo.
@@ -96,6 +107,7 @@ export async function buildApp(services: AppServices, options: BuildOptions = {}
   await app.register(fastifySwaggerUi, { routePrefix: "/api/docs" });
 
   registerAccessPolicy(app, services);
+  registerResponseMasking(app);
   app.addHook("onSend", async (_request, reply, payload) => {
     reply.header("x-content-type-options", "nosniff");
     reply.header("referrer-policy", "same-origin");

@@ -136,10 +136,12 @@ function registerRequestRoutes(app: ZodApp, services: AppServices, signingContex
   app.get(
     "/api/v1/workflow/requests/:id",
     {
-      config: { access: read },
+      // Payloads in full (identity numbers of a key-field change); getRequest audits the read.
+      config: { access: read, personalData: "full" },
       schema: {
         tags,
-        summary: "A request with its rounds, steps, signatures, comments and your allowed actions",
+        summary:
+          "A request with its rounds, steps, signatures, comments and your allowed actions; payloads in full, the read is audited",
         params: idParam,
         response: { 200: schemas.requestDetailSchema },
       },

@@ -709,9 +709,22 @@ function allowedActions(
   return actions;
 }
 
-/** A request with its rounds, steps, comments and what the caller may do with it. */
+/**
+ * A request with its rounds, steps, comments and what the caller may do with it. Its payload is
+ * shown in full (an approver of a key-field change must read the new identity number), so the
+ * read is audited like the read of a student's record.
+ */
 export async function getRequest(ctx: ServiceContext, id: number) {
   const request = await requireVisible(ctx, ctx.db, id);
+  await recordAudit(ctx.db, {
+    actor: ctx.actor,
+    ip: ctx.ip,
+    action: "workflow.request_read",
+    module: request.module,
+    subjectType: "workflow_request",
+    subjectId: id,
+    subjectUnitPath: request.subject_unit_path,
+  });
   const steps = await repo.listSteps(ctx.db, id);
   const submissions = await repo.listSubmissions(ctx.db, id);
   const comments = await repo.listComments(ctx.db, id);
