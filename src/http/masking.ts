@@ -27,7 +27,10 @@ export function registerResponseMasking(app: FastifyInstance): void {
   app.decorate("fullPersonalDataRoutes", [] as string[]);
   app.addHook("onRoute", (route) => {
     if ((route.config as { personalData?: string } | undefined)?.personalData !== "full") return;
-    for (const method of [route.method].flat()) app.fullPersonalDataRoutes.push(`${method} ${route.url}`);
+    for (const method of [route.method].flat()) {
+      // Fastify adds a HEAD route beside each GET; it sends no body.
+      if (method !== "HEAD") app.fullPersonalDataRoutes.push(`${method} ${route.url}`);
+    }
   });
   app.addHook("preSerialization", async (request, _reply, payload) => {
     if (request.routeOptions.config?.personalData === "full") return payload;
