@@ -16,8 +16,8 @@ import {
   type ZodTypeProvider,
 } from "fastify-type-provider-zod";
 import { registerAccessPolicy } from "./http/access-policy";
-import { registerResponseMasking, serializeRequestForLog } from "./http/masking";
 import { registerHealthRoutes } from "./http/health.routes";
+import { registerResponseMasking, serializeRequestForLog } from "./http/masking";
 import { registerProblemHandlers } from "./http/problem";
 import type { AppServices } from "./http/services";
 import type { ZodApp } from "./http/zod-app";

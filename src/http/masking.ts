@@ -9,8 +9,7 @@
  * query string masked (a search by identity number would otherwise write it into the log).
  */
 import type { FastifyInstance, FastifyRequest } from "fastify";
-import { maskIdentifiersInText } from "../platform/identifiers/masking-policy";
-import { maskPersonalFields } from "../platform/identifiers/masking-policy";
+import { maskIdentifiersInText, maskPersonalFields } from "../platform/identifiers/masking-policy";
 
 declare module "fastify" {
   interface FastifyInstance {

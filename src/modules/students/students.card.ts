@@ -6,8 +6,8 @@
  */
 import PDFDocument from "pdfkit";
 import { recordAudit } from "../../platform/audit/audit.service";
-import { maskStudentNumber } from "../../platform/identifiers/masking";
 import type { ServiceContext } from "../../platform/context";
+import { maskStudentNumber } from "../../platform/identifiers/masking";
 import { cjkFont } from "../../platform/pdf/cjk-font";
 import { deposit } from "../../platform/signing/archive.service";
 import type { SigningContext } from "../../platform/signing/signing.context";

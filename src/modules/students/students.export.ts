@@ -181,7 +181,6 @@ function xlsxStream(batches: AsyncGenerator<ExportedStudent[]>, masked: boolean)
   return output;
 }
 
-
 /** Counts, audits, then streams the records of the filter in the template's columns. */
 export async function exportStudents(
   ctx: ServiceContext,

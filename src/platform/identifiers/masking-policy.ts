@@ -85,7 +85,10 @@ const BOUNDARY_AFTER = "(?![0-9A-Za-z])";
 /** An 18- or 15-character identity number, or a G number, standing alone in text. */
 const IDENTITY_IN_TEXT = new RegExp(`${BOUNDARY_BEFORE}(G?)(\\d{17}[\\dXx]|\\d{15})${BOUNDARY_AFTER}`, "g");
 /** A mainland mobile number, alone or after +86 / 86. */
-const MOBILE_IN_TEXT = new RegExp(`(?<=(?:^|[^0-9A-Za-z])(?:\\+?86[- ]?)?)1[3-9]\\d{9}${BOUNDARY_AFTER}`, "g");
+const MOBILE_IN_TEXT = new RegExp(
+  `(?<=(?:^|[^0-9A-Za-z])(?:\\+?86[- ]?)?)1[3-9]\\d{9}${BOUNDARY_AFTER}`,
+  "g",
+);
 const CARD_IN_TEXT = new RegExp(`${BOUNDARY_BEFORE}\\d{16,19}${BOUNDARY_AFTER}`, "g");
 
 /** Only what is an identity number (real birth date, right check character) is taken for one. */
