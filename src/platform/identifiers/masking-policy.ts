@@ -130,6 +130,13 @@ export function maskIdentifiersInText(text: string): string {
 
 // ------------------------------------------------------------------------------ records
 
+/** Only plain records are walked: a Date, a Buffer or a class with its own toJSON stays as it is. */
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== "object" || value === null) return false;
+  const prototype = Object.getPrototypeOf(value);
+  return prototype === Object.prototype || prototype === null;
+}
+
 export interface MaskOptions {
   /** Secrets (passwords, tokens, hashes) become "***" — for the audit trail, not for responses. */
   secrets?: boolean;
@@ -147,7 +154,7 @@ export function maskPersonalFields(value: unknown, options: MaskOptions = {}, ki
     return maskAs(kind, value);
   }
   if (Array.isArray(value)) return value.map((v) => maskPersonalFields(v, options, kind));
-  if (typeof value === "object" && !(value instanceof Date) && !Buffer.isBuffer(value)) {
+  if (isPlainObject(value)) {
     const out: Record<string, unknown> = {};
     for (const [key, child] of Object.entries(value)) {
       out[key] = maskPersonalFields(child, options, kindOfField(key) ?? kind);
