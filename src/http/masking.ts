@@ -9,6 +9,7 @@
  * query string masked (a search by identity number would otherwise write it into the log).
  */
 import type { FastifyInstance, FastifyRequest } from "fastify";
+import { maskIdentityNumber, maskPhoneNumber } from "../platform/identifiers/masking";
 import { maskIdentifiersInText, maskPersonalFields } from "../platform/identifiers/masking-policy";
 
 declare module "fastify" {
@@ -37,7 +38,12 @@ export function registerResponseMasking(app: FastifyInstance): void {
   });
 }
 
-/** A URL for the log: identifiers anywhere in it (path or query, encoded or not) masked. */
+/**
+ * A URL for the log: identifiers anywhere in it (path or query, encoded or not) masked. Beyond the
+ * policy's checked shapes, any run of 15 or more digits and any 11-digit mobile-like run is masked
+ * too, whatever stands beside it: a log reader gains nothing from a typed number that is nearly an
+ * identity number.
+ */
 export function maskedUrl(url: string): string {
   let decoded = url;
   try {
@@ -45,7 +51,9 @@ export function maskedUrl(url: string): string {
   } catch {
     // A malformed escape: mask the raw URL as it came.
   }
-  const masked = maskIdentifiersInText(decoded);
+  const masked = maskIdentifiersInText(decoded)
+    .replace(/(?<!\d)\d{15,}[Xx]?(?!\d)/g, (run) => maskIdentityNumber(run))
+    .replace(/(?<!\d)1[3-9]\d{9}(?!\d)/g, (run) => maskPhoneNumber(run));
   return masked === decoded ? url : masked;
 }
 
