@@ -17,6 +17,7 @@ import {
 } from "fastify-type-provider-zod";
 import { registerAccessPolicy } from "./http/access-policy";
 import { registerHealthRoutes } from "./http/health.routes";
+import { registerResponseMasking, serializeRequestForLog } from "./http/masking";
 import { registerProblemHandlers } from "./http/problem";
 import { loadRateLimits, type RateLimitSettings, registerRateLimits } from "./http/rate-limit";
 import { registerSecurityHeaders } from "./http/security-headers";
@@ -58,9 +59,19 @@ export interface BuildOptions {
   rateLimits?: RateLimitSettings | false;
 }
 
+/**
+ * The logger as asked for, with the request serialiser that masks identifiers in URLs (a search by
+ * identity number must not write the number into the log).
+ */
+function withMaskedRequests(logger: BuildOptions["logger"]): FastifyServerOptions["logger"] {
+  if (!logger) return false;
+  const base = logger === true ? {} : logger;
+  return { ...base, serializers: { ...base.serializers, req: serializeRequestForLog } };
+}
+
 export async function buildApp(services: AppServices, options: BuildOptions = {}): Promise<ZodApp> {
   const app = Fastify({
-    logger: options.logger ?? false,
+    logger: withMaskedRequests(options.logger),
     bodyLimit: 1024 * 1024,
     trustProxy: false,
     // Row ids in URLs are numbers; anything longer than this is an attack or a typo.
@@ -102,6 +113,7 @@ export async function buildApp(services: AppServices, options: BuildOptions = {}
   if (options.rateLimits !== false) await registerRateLimits(app, options.rateLimits ?? loadRateLimits());
   registerAccessPolicy(app, services);
   registerSecurityHeaders(app, { hsts: services.config.secureCookies });
+  registerResponseMasking(app);
   for (const register of modules) register(app, services);
 
   if (hasConsole) {

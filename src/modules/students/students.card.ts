@@ -7,6 +7,7 @@
 import PDFDocument from "pdfkit";
 import { recordAudit } from "../../platform/audit/audit.service";
 import type { ServiceContext } from "../../platform/context";
+import { maskStudentNumber } from "../../platform/identifiers/masking";
 import { cjkFont } from "../../platform/pdf/cjk-font";
 import { deposit } from "../../platform/signing/archive.service";
 import type { SigningContext } from "../../platform/signing/signing.context";
@@ -160,7 +161,9 @@ export async function issueRegistryCard(ctx: SigningContext, studentId: number) 
       { ...ctx.actor, ip: ctx.ip },
       {
         unitId: student.school_unit_id,
-        title: `学籍卡 ${student.student_number}`,
+        // The title is listed and signed into the deposit: a G number in it is masked (the
+        // masking policy), the subjects below keep the number for lookups.
+        title: `学籍卡 ${maskStudentNumber(student.student_number)}`,
         kind: "registry_card",
         mediaType: "application/pdf",
         bytes,

@@ -1,8 +1,8 @@
 /**
  * Export of the student records of a scope (学籍导出) in the import template's columns, as CSV or
  * XLSX, streamed in keyset batches so that a province's records never sit in memory at once.
- * Identity numbers (the student's and the guardians') are masked unless the caller may maintain
- * records and asks for them in full; every export is audited with its filters, its row count and
+ * Identity numbers and phones (the student's and the guardians') are masked by the masking policy
+ * unless the caller may maintain records and asks for them in full; every export is audited with its filters, its row count and
  * whether it was masked, before the first byte leaves.
  */
 import { PassThrough, Readable } from "node:stream";
@@ -14,7 +14,7 @@ import { can } from "../../platform/access/actor";
 import type { Scope } from "../../platform/access/scope";
 import { recordAudit } from "../../platform/audit/audit.service";
 import type { ServiceContext } from "../../platform/context";
-import { maskIdentityNumber } from "../../platform/identifiers/masking";
+import { kindOfField, maskAs, maskIdentifiersInText } from "../../platform/identifiers/masking-policy";
 import { findUnitById } from "../../platform/orgs/orgs.repo";
 import { AppError, notFound, unprocessable } from "../../shared/errors";
 import { todayIso } from "../../shared/time";
@@ -79,25 +79,35 @@ const GUARDIAN_KEYS: Record<string, keyof Guardian> = {
   Phone: "phone",
 };
 
-function cellOf(student: ExportedStudent, key: string, masked: boolean): string {
+function plainCellOf(student: ExportedStudent, key: string): string {
   if (key === "schoolCode") return student.school_code ?? "";
   const guardian = GUARDIAN_FIELD.exec(key);
   if (guardian) {
     const entry = (student.guardians as Guardian[])[Number(guardian[1]) - 1];
-    const value = entry?.[GUARDIAN_KEYS[guardian[2]!]!] ?? "";
-    return masked && guardian[2] === "IdNumber" && value ? maskIdentityNumber(value) : value;
+    return entry?.[GUARDIAN_KEYS[guardian[2]!]!] ?? "";
   }
   const column = COLUMN_OF_FIELD.get(key);
   const value = column ? (student as unknown as Record<string, unknown>)[column] : null;
   if (value === null || value === undefined) return "";
   if (typeof value === "boolean") return value ? "是" : "否";
   if (key === "birthDate") return String(value).replaceAll("-", "");
-  if (key === "identityNumber" && masked) return maskIdentityNumber(String(value));
   return String(value);
 }
 
+/**
+ * The sensitive kind of each template column, by the masking policy (identity numbers, phones of
+ * the student and the guardians…), so that a masked export masks what the lists mask.
+ */
+const KIND_OF_COLUMN = STUDENT_FIELDS.map((field) => kindOfField(field.key));
+
+/** One record's cells; a masked export masks every column the masking policy names. */
 export function exportRow(student: ExportedStudent, masked: boolean): string[] {
-  return STUDENT_FIELDS.map((field) => cellOf(student, field.key, masked));
+  return STUDENT_FIELDS.map((field, i) => {
+    const value = plainCellOf(student, field.key);
+    const kind = KIND_OF_COLUMN[i];
+    if (!masked || value === "") return value;
+    return kind ? maskAs(kind, value) : maskIdentifiersInText(value);
+  });
 }
 
 /** The list's filters (students.repo), applied to a keyset scan by id. */
@@ -171,13 +181,6 @@ function xlsxStream(batches: AsyncGenerator<ExportedStudent[]>, masked: boolean)
   return output;
 }
 
-/** The filters as the audit trail keeps them: a searched identity number is masked there too. */
-function auditedFilters(filter: ExportFilter): Record<string, unknown> {
-  const { q, ...rest } = filter;
-  if (q === undefined) return { ...rest };
-  return { ...rest, q: /^\d{17}[\dXx]$/.test(q) ? maskIdentityNumber(q) : q };
-}
-
 /** Counts, audits, then streams the records of the filter in the template's columns. */
 export async function exportStudents(
   ctx: ServiceContext,
@@ -208,7 +211,7 @@ export async function exportStudents(
     module: "students",
     subjectType: "student",
     subjectUnitPath: withinPath ?? ctx.actor.scope.rootPath,
-    detail: { rows, format: options.format, masked: !unmasked, filters: auditedFilters(filter) },
+    detail: { rows, format: options.format, masked: !unmasked, filters: { ...filter } },
   });
   const batches = studentBatches(ctx.db, ctx.actor.scope, scoped, options.batchSize ?? EXPORT_BATCH);
   const stamp = todayIso();

@@ -667,7 +667,9 @@ describe("export", () => {
     const total = await count("student");
     expect(sheet.rows.length).toBeLessThanOrEqual(total);
     const row = sheet.rows.find((r) => r.values.姓名 === "预览甲")!;
-    expect(row.values.身份证件号).toMatch(/^330102\*{8}\d{3}[\dX]$/);
+    // The masking policy: address code only; the phones keep 3 + 4 digits.
+    expect(row.values.身份证件号).toBe("330102************");
+    expect(row.values.联系电话).toMatch(/^\d{3}\*{4}\d{4}$/);
     expect(row.values.学校标识码).toBe(SCHOOL);
     expect(row.values.出生日期).toBe("20150401");
     expect(row.values.是否独生子女).toBe("是");

@@ -24,7 +24,7 @@ export function registerStudentRoutes(app: ZodApp, services: AppServices): void 
       schema: {
         tags,
         summary:
-          "Search students of my scope by school, grade, class, status, name or number (identity numbers masked)",
+          "Search students of my scope by school, grade, class, status, name or number (identity numbers, G numbers and phones masked)",
         description:
           "`q` is a whole student or identity number (an exact match) or else the beginning of a name. " +
           "A name search is ordered by name, then id: names in Unicode code-point order (the byte order " +
@@ -86,7 +86,7 @@ export function registerStudentRoutes(app: ZodApp, services: AppServices): void 
   app.get(
     "/api/v1/students/:id",
     {
-      config: { access: { module: "students", action: "read", studentParam: "id" } },
+      config: { access: { module: "students", action: "read", studentParam: "id" }, personalData: "full" },
       schema: {
         tags,
         summary: "One student in full; the read is audited",
@@ -160,10 +160,12 @@ export function registerStudentRoutes(app: ZodApp, services: AppServices): void 
   app.get(
     "/api/v1/students/:id/as-of",
     {
-      config: { access: { module: "students", action: "read", studentParam: "id" } },
+      // The key fields in full, like the record itself: recordOnDate audits the read.
+      config: { access: { module: "students", action: "read", studentParam: "id" }, personalData: "full" },
       schema: {
         tags,
-        summary: "The record's school, grade, class, status and key fields as they stood on a date",
+        summary:
+          "The record's school, grade, class, status and key fields as they stood on a date (in full; the read is audited)",
         params: idParam,
         querystring: z.object({ date: isoDate }),
         response: {

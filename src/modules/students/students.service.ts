@@ -11,7 +11,7 @@ import { type PageQuery, pageWindow, toPage } from "../../http/pagination";
 import { can } from "../../platform/access/actor";
 import { recordAudit } from "../../platform/audit/audit.service";
 import type { ServiceContext } from "../../platform/context";
-import { maskIdentityNumber } from "../../platform/identifiers/masking";
+import { maskIdentityNumber, maskStudentNumber } from "../../platform/identifiers/masking";
 import { findUnitById } from "../../platform/orgs/orgs.repo";
 import { AppError, notFound, unprocessable } from "../../shared/errors";
 import { todayIso } from "../../shared/time";
@@ -217,11 +217,8 @@ export function isCompatibleStage(stage: string, stages: string[]): boolean {
   return false;
 }
 
-/** One record in full (identity numbers unmasked). The read itself is audited. */
-export async function getStudent(ctx: ServiceContext, id: number) {
-  requirePermission(ctx, "read");
-  const student = await repo.findStudent(ctx.db, ctx.actor.scope, id);
-  if (!student) throw notFound("student_not_found");
+/** Audits a full read of a record (student.read); returns the record's school. */
+async function auditRead(ctx: ServiceContext, student: repo.StudentRow, detail?: Record<string, unknown>) {
   const school = await findUnitById(ctx.db, ctx.actor.scope, student.school_unit_id);
   await recordAudit(ctx.db, {
     actor: ctx.actor,
@@ -229,9 +226,19 @@ export async function getStudent(ctx: ServiceContext, id: number) {
     action: "student.read",
     module: "students",
     subjectType: "student",
-    subjectId: id,
+    subjectId: student.id,
     subjectUnitPath: school?.path ?? null,
+    ...(detail ? { detail } : {}),
   });
+  return school;
+}
+
+/** One record in full (identity numbers unmasked). The read itself is audited. */
+export async function getStudent(ctx: ServiceContext, id: number) {
+  requirePermission(ctx, "read");
+  const student = await repo.findStudent(ctx.db, ctx.actor.scope, id);
+  if (!student) throw notFound("student_not_found");
+  const school = await auditRead(ctx, student);
   const problems = await ctx.db
     .selectFrom("student_problem")
     .select(["id", "kind", "status", "related_student_id", "created_at"])
@@ -260,8 +267,10 @@ export async function listStudents(
     { ...rest, withinPath },
     pageWindow(page),
   );
+  // Masked here as well as by the response step, for callers other than the API.
   const items = rows.map((r) => ({
     ...r,
+    student_number: maskStudentNumber(r.student_number),
     identity_number: r.identity_number ? maskIdentityNumber(r.identity_number) : null,
   }));
   return toPage(items, cappedTotal, page);
@@ -295,6 +304,8 @@ export async function recordOnDate(ctx: ServiceContext, id: number, date: string
   requirePermission(ctx, "read");
   const student = await repo.findStudent(ctx.db, ctx.actor.scope, id);
   if (!student) throw notFound("student_not_found");
+  // The identity number comes in full, as in the record itself: a read of the record, audited.
+  await auditRead(ctx, student, { asOf: date });
   const events = await repo.listEvents(ctx.db, id);
   const admission = events.find((e) => e.change_type === "11");
   if (admission && admission.effective_on > date) return null;

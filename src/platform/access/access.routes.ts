@@ -306,7 +306,7 @@ export function registerAccessRoutes(app: ZodApp, services: AppServices): void {
   app.get(
     "/api/v1/users/:id",
     {
-      config: { access: { module: "access", action: "read", userParam: "id" } },
+      config: { access: { module: "access", action: "read", userParam: "id" }, personalData: "full" },
       schema: {
         tags,
         summary: "One account in full; the read is audited",

@@ -1,26 +1,13 @@
 /**
- * Personal identifiers never reach the audit trail in clear: values of fields whose names say
- * they hold an identity number or a phone number are masked wherever they sit in a diff.
+ * Personal identifiers never reach the audit trail in clear: every detail is masked by the one
+ * masking policy (identifiers/masking-policy.ts) — identity, student, phone and bank card numbers
+ * by the name of their field wherever they sit in a diff, the same numbers inside free text, and
+ * secrets replaced whole.
  */
-import { maskIdentityNumber, maskPhoneNumber } from "../identifiers/masking";
-
-const IDENTITY_KEY = /(identity|id_?number|idnumber|id_?card|证件号|身份证)/i;
-const PHONE_KEY = /(phone|mobile|tel|电话)/i;
-const SECRET_KEY = /(password|secret|token|hash)/i;
+import { kindOfField, maskPersonalFields } from "../identifiers/masking-policy";
 
 export function maskPersonalData(value: unknown, key = ""): unknown {
-  if (value === null || value === undefined) return value;
-  if (typeof value === "string") {
-    if (SECRET_KEY.test(key)) return "***";
-    if (IDENTITY_KEY.test(key)) return maskIdentityNumber(value);
-    if (PHONE_KEY.test(key)) return maskPhoneNumber(value);
-    return value;
-  }
-  if (Array.isArray(value)) return value.map((v) => maskPersonalData(v, key));
-  if (typeof value === "object" && !(value instanceof Date)) {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, maskPersonalData(v, k)]));
-  }
-  return value;
+  return maskPersonalFields(value, { secrets: true }, key ? kindOfField(key) : undefined);
 }
 
 /** The fields that changed between two versions of a record, masked. */

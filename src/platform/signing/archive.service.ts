@@ -18,6 +18,7 @@ import { conflict, notFound } from "../../shared/errors";
 import { todayIso } from "../../shared/time";
 import { type Scope, unitInScope } from "../access/scope";
 import { recordAudit } from "../audit/audit.service";
+import { maskIdentifiersInText } from "../identifiers/masking-policy";
 import { sm3Hex } from "./algorithms";
 import type { SigningContext, SigningServices } from "./signing.context";
 import { type SignerActor, signAsUnit, verifyStoredSignature } from "./unit-signature";
@@ -101,7 +102,9 @@ export async function deposit(
     content_hash: hash,
     media_type: input.mediaType,
     byte_size: input.bytes.length,
-    title: input.title,
+    // Titles are listed to everyone who reads the archive and signed into the deposit, so
+    // identifiers typed into them are masked by the masking policy before they are stored.
+    title: maskIdentifiersInText(input.title),
     kind: input.kind,
     retention_class: retentionClass,
     retain_until:

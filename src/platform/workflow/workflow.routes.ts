@@ -36,7 +36,11 @@ export function registerWorkflowRoutes(app: ZodApp, services: AppServices): void
 type SigningContextOf = (request: Parameters<typeof contextOf>[1]) => ReturnType<typeof withSigning>;
 
 async function detailOf(ctx: Parameters<typeof service.getRequest>[0], id: number) {
-  const { request, steps, submissions, comments, allowedActions, today } = await service.getRequest(ctx, id);
+  // The payloads go out in full (the route declares personalData "full"): the read is audited.
+  const { request, steps, submissions, comments, allowedActions, today } = await service.readRequestInFull(
+    ctx,
+    id,
+  );
   const current = submissions.at(-1);
   return {
     ...schemas.toRequestSummary(request),
@@ -136,10 +140,12 @@ function registerRequestRoutes(app: ZodApp, services: AppServices, signingContex
   app.get(
     "/api/v1/workflow/requests/:id",
     {
-      config: { access: read },
+      // Payloads in full (identity numbers of a key-field change); readRequestInFull audits the read.
+      config: { access: read, personalData: "full" },
       schema: {
         tags,
-        summary: "A request with its rounds, steps, signatures, comments and your allowed actions",
+        summary:
+          "A request with its rounds, steps, signatures, comments and your allowed actions; payloads in full, the read is audited",
         params: idParam,
         response: { 200: schemas.requestDetailSchema },
       },

@@ -19,6 +19,7 @@ import { isPathInScope } from "../access/scope";
 import { anchorAuditHead } from "../audit/audit.anchor";
 import { recordAudit } from "../audit/audit.service";
 import type { ServiceContext } from "../context";
+import { maskIdentifiersInText } from "../identifiers/masking-policy";
 import { sm3Hex } from "../signing/algorithms";
 import { addSubjects, depositJson, isHashVisible } from "../signing/archive.service";
 import type { SigningContext } from "../signing/signing.context";
@@ -216,7 +217,8 @@ export async function submitRequest(ctx: ServiceContext, input: SubmitInput): Pr
       module: type.module,
       chain_code: type.chain,
       chain_scope: resolution.chainScope,
-      title: input.title ?? type.title?.(payload) ?? type.titleZh,
+      // Titles are listed to every party (and archived): identifiers in them are masked.
+      title: maskIdentifiersInText(input.title ?? type.title?.(payload) ?? type.titleZh),
       status: "in_progress",
       current_step_no: 1,
       subject_unit_id: subject.id,
@@ -603,7 +605,8 @@ export async function resubmitRequest(
     const round = request.round + 1;
     const now = new Date();
     // The type's title follows an edited payload (e.g. a corrected name), unless one is given.
-    const title = input.title ?? type.title?.(payload);
+    const given = input.title ?? type.title?.(payload);
+    const title = given === undefined ? undefined : maskIdentifiersInText(given);
     const contentHash = payloadHash(payload);
     await repo.insertSubmission(trx, {
       request_id: id,
@@ -767,6 +770,24 @@ async function mayDecideBySeparation(
   const separation = await chainSeparation(ctx.db, request.chain_code, request.chain_scope);
   const facts = separationFacts(request, submissions, steps, current);
   return separationRefusal(ctx.actor, facts, separation) === null;
+}
+
+/**
+ * getRequest for a reader who sees the payload in full (an approver of a key-field change must
+ * read the new identity number): the read is audited like the read of a student's record.
+ */
+export async function readRequestInFull(ctx: ServiceContext, id: number) {
+  const detail = await getRequest(ctx, id);
+  await recordAudit(ctx.db, {
+    actor: ctx.actor,
+    ip: ctx.ip,
+    action: "workflow.request_read",
+    module: detail.request.module,
+    subjectType: "workflow_request",
+    subjectId: id,
+    subjectUnitPath: detail.request.subject_unit_path,
+  });
+  return detail;
 }
 
 /** A request with its rounds, steps, comments and what the caller may do with it. */

@@ -904,6 +904,7 @@ export const en: Messages = {
   "auditAction.workflow.resubmit": "Request resubmitted",
   "auditAction.workflow.withdraw": "Request withdrawn",
   "auditAction.workflow.comment": "Remark added",
+  "auditAction.workflow.request_read": "Request read",
   "auditAction.student.register": "Student registered",
   "auditAction.student.read": "Student record read",
   "auditAction.student.import": "Students imported",

@@ -890,6 +890,7 @@ export const zhCN = {
   "auditAction.workflow.resubmit": "重新提交申请",
   "auditAction.workflow.withdraw": "撤回申请",
   "auditAction.workflow.comment": "添加审批说明",
+  "auditAction.workflow.request_read": "查看审批申请",
   "auditAction.student.register": "学籍登记",
   "auditAction.student.read": "查看学籍",
   "auditAction.student.import": "导入学籍",

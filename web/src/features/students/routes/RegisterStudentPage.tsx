@@ -73,8 +73,9 @@ function Registered({
         title={
           <span>
             {t("register.done", { name })}
+            {/* A G number comes masked like the identity number it holds: nothing to copy then. */}
             <Typography.Text
-              copyable
+              copyable={!result.studentNumber.includes("*")}
               strong
               style={{ fontSize: 22, marginInlineStart: 12 }}
               data-testid="registered-number"
