@@ -14,6 +14,7 @@ import * as m0007 from "./migrations/0007_student_name_search";
 import * as m0008 from "./migrations/0008_student_write_paths";
 import * as m0009 from "./migrations/0009_problem_resolution";
 import * as m0010 from "./migrations/0010_student_tally";
+import * as m0011 from "./migrations/0011_scope_modules";
 import type { DB } from "./schema";
 
 export const migrations: Record<string, Migration> = {
@@ -27,6 +28,7 @@ export const migrations: Record<string, Migration> = {
   "0008_student_write_paths": m0008,
   "0009_problem_resolution": m0009,
   "0010_student_tally": m0010,
+  "0011_scope_modules": m0011,
 };
 
 export interface MigrationReport {

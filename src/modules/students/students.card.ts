@@ -162,6 +162,8 @@ export async function issueRegistryCard(ctx: SigningContext, studentId: number) 
         unitId: student.school_unit_id,
         title: `学籍卡 ${student.student_number}`,
         kind: "registry_card",
+        module: "students",
+        personal: true,
         mediaType: "application/pdf",
         bytes,
         retentionClass: "permanent",

@@ -3,12 +3,14 @@ import { contextOf } from "../../http/access-policy";
 import type { AppServices } from "../../http/services";
 import { idParam, type ZodApp } from "../../http/zod-app";
 import { AppError } from "../../shared/errors";
-import { can } from "../access/actor";
+import { can, type Module } from "../access/actor";
 import { getJob, runJob } from "./jobs.service";
 
 const jobSchema = z.object({
   id: z.number(),
   kind: z.string(),
+  /** The module whose read permission reading the job takes. */
+  module: z.string(),
   status: z.string(),
   unitId: z.number(),
   progressDone: z.number(),
@@ -26,7 +28,8 @@ export function registerJobRoutes(app: ZodApp, services: AppServices): void {
       config: { access: { signedIn: true } },
       schema: {
         tags: ["jobs"],
-        summary: "Progress and result of a long job (import, promotion…) of my scope",
+        summary:
+          "Progress and result of a long job (import, promotion…) of my scope: needs the job's module's read permission unless you ordered it",
         params: idParam,
         response: { 200: jobSchema },
       },
@@ -36,6 +39,7 @@ export function registerJobRoutes(app: ZodApp, services: AppServices): void {
       return {
         id: job.id,
         kind: job.kind,
+        module: job.module,
         status: job.status,
         unitId: job.unit_id,
         progressDone: job.progress_done,
@@ -62,8 +66,9 @@ export function registerJobRoutes(app: ZodApp, services: AppServices): void {
     async (request, reply) => {
       const ctx = contextOf(services, request);
       const job = await getJob(ctx, request.params.id);
-      // Resuming is doing the job's work: the caller needs the permission its kind requires.
-      if (job.created_by !== ctx.actor.userId && !can(ctx.actor, "students", "approve"))
+      // Resuming is doing the job's work: the caller needs its module's approve permission
+      // (or ordered it); the work itself runs as the orderer stands now (runJob).
+      if (job.created_by !== ctx.actor.userId && !can(ctx.actor, job.module as Module, "approve"))
         throw new AppError("forbidden", 403);
       await runJob(ctx, job.id, { wait: false });
       return reply.status(202).send({ id: job.id });

@@ -9,6 +9,7 @@
  *   signer   — unit, user, time, seal, key
  *   signature / personal_signature / seal — the cryptographic checks
  */
+import { readableModules } from "../access/actor";
 import type { Executor } from "../../db/database";
 import { canonicalJson } from "../../shared/canonical-json";
 import { notFound } from "../../shared/errors";
@@ -180,7 +181,12 @@ export async function verifyVisibleRequest(
   signing: SigningServices,
   requestId: number,
 ): Promise<RequestVerification> {
-  const request = await repo.findVisibleRequest(ctx.db, ctx.actor.scope, requestId);
+  const request = await repo.findVisibleRequest(
+    ctx.db,
+    ctx.actor.scope,
+    requestId,
+    readableModules(ctx.actor),
+  );
   if (!request) throw notFound("request_not_found");
   return verifyRequestSignatures(ctx.db, signing, requestId);
 }

@@ -905,4 +905,6 @@ export const en: Messages = {
   "auditAction.student.promote": "Annual promotion",
   "auditAction.student.card_issue": "Registry card issued",
   "auditAction.archive.deposit": "Archived",
+  "auditAction.archive.read": "Archive item read (personal data)",
+  "auditAction.archive.list": "Archive items listed (personal data)",
 };

@@ -891,6 +891,8 @@ export const zhCN = {
   "auditAction.student.promote": "年度升级",
   "auditAction.student.card_issue": "签发学籍卡",
   "auditAction.archive.deposit": "电子档案归档",
+  "auditAction.archive.read": "查阅电子档案（含个人信息）",
+  "auditAction.archive.list": "查询电子档案列表（含个人信息）",
 };
 
 export type MessageKey = keyof typeof zhCN;
