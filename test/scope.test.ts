@@ -184,7 +184,12 @@ describe("jobs", () => {
         module: "students",
         status: "failed",
         unit_id: county,
-        params: JSON.stringify({ unitId: county, graduate: false, effectiveOn: "2026-08-22", concurrency: 1 }),
+        params: JSON.stringify({
+          unitId: county,
+          graduate: false,
+          effectiveOn: "2026-08-22",
+          concurrency: 1,
+        }),
         error: "interrupted",
         created_by: userId,
         finished_at: null,
@@ -195,6 +200,9 @@ describe("jobs", () => {
     // runs as its orderer, the HR side, and promotes the technical school only.
     await createUser(node, { username: "prov_leader", unitCode: "330000-EDU", roles: ["unit_leader"] });
     const provinceLeader = await signIn(node, "prov_leader");
+    // (The county's own promotion above moved the technical school too: the education side
+    // reaches every school.) Start it again below its final grade.
+    await node.services.db.updateTable("student").set({ grade: "V1" }).where("id", "=", techStudent).execute();
     const techBefore = await gradeOf(techStudent);
     const resumed = await provinceLeader.send("POST", `/api/v1/jobs/${id}/resume`);
     expect(resumed.statusCode, resumed.body).toBe(202);
@@ -277,9 +285,17 @@ describe("a transfer asked by an unrelated school", () => {
     expect(body(wrongGuess)).toEqual(body(missing));
     // The record is suspended (an earlier test submitted a suspension; approve it through the
     // database to keep this test short): its state is none of the asking school's business.
-    await node.services.db.updateTable("student").set({ status: "02" }).where("id", "=", eduStudent).execute();
+    await node.services.db
+      .updateTable("student")
+      .set({ status: "02" })
+      .where("id", "=", eduStudent)
+      .execute();
     const whileSuspended = await ask({ studentNumber: record.student_number, name: record.name });
-    await node.services.db.updateTable("student").set({ status: "01" }).where("id", "=", eduStudent).execute();
+    await node.services.db
+      .updateTable("student")
+      .set({ status: "01" })
+      .where("id", "=", eduStudent)
+      .execute();
     expect(whileSuspended.statusCode).toBe(missing.statusCode);
     expect(body(whileSuspended)).toEqual(body(missing));
   });

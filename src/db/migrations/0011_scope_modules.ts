@@ -11,7 +11,9 @@ import { type Kysely, sql } from "kysely";
 
 export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`ALTER TABLE job ADD COLUMN module text`.execute(db);
-  await sql`UPDATE job SET module = CASE WHEN kind LIKE 'student%' THEN 'students' ELSE 'orgs' END`.execute(db);
+  await sql`UPDATE job SET module = CASE WHEN kind LIKE 'student%' THEN 'students' ELSE 'orgs' END`.execute(
+    db,
+  );
   await sql`ALTER TABLE job ALTER COLUMN module SET NOT NULL`.execute(db);
 
   await sql`ALTER TABLE archive_item ADD COLUMN module text NOT NULL DEFAULT 'workflow'`.execute(db);

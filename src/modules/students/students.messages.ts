@@ -100,10 +100,6 @@ export const studentMessages = {
     "zh-CN": "有 {count} 行所属学校已不在您的管理范围内，导入未提交",
     en: "{count} rows belong to schools no longer in your scope; nothing was committed",
   },
-  transfer_not_available: {
-    "zh-CN": "未找到可申请转入的学籍（学籍号与姓名须一致，且学生在校）",
-    en: "No record that can be requested was found (number and name must match a student in school)",
-  },
 } satisfies Record<string, Message>;
 
 export type StudentErrorCode = keyof typeof studentMessages;

@@ -126,7 +126,10 @@ async function runPromotion(ctx: ServiceContext, jobId: number): Promise<Record<
   if (!can(ctx.actor, "students", "approve")) throw new AppError("forbidden", 403);
   const unit = await findUnitById(ctx.db, ctx.actor.scope, params.unitId);
   if (!unit) throw notFound("unit_not_found");
-  const schools = await whereUnitInScope(ctx.db.selectFrom("org_unit"), narrowScope(ctx.actor.scope, unit.path))
+  const schools = await whereUnitInScope(
+    ctx.db.selectFrom("org_unit"),
+    narrowScope(ctx.actor.scope, unit.path),
+  )
     .select(["org_unit.id", "org_unit.province_code"])
     .where("org_unit.kind", "=", "school")
     .orderBy("org_unit.id")
@@ -193,7 +196,12 @@ export async function orderPromotion(
     effectiveOn: input.effectiveOn ?? todayIso(),
     concurrency: Math.min(Math.max(input.concurrency ?? 2, 1), 8),
   };
-  const jobId = await createJob(ctx, { kind: PROMOTION_JOB, module: "students", unitId: unit.id, params: { ...params } });
+  const jobId = await createJob(ctx, {
+    kind: PROMOTION_JOB,
+    module: "students",
+    unitId: unit.id,
+    params: { ...params },
+  });
   await runJob(ctx, jobId, options);
   return jobId;
 }

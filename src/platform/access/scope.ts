@@ -87,11 +87,7 @@ export function schoolInScope(scope: Scope, schoolIdColumn: string) {
 }
 
 /** The unit with this id lies in the scope (subtree and side): the check for a single unit. */
-export async function unitIdInScope(
-  db: Executor,
-  scope: Scope,
-  unitId: number,
-): Promise<boolean> {
+export async function unitIdInScope(db: Executor, scope: Scope, unitId: number): Promise<boolean> {
   if (!Number.isSafeInteger(unitId) || unitId <= 0) return false;
   const row = await db
     .selectFrom("org_unit")

@@ -91,7 +91,11 @@ async function ordererActor(ctx: ServiceContext, createdBy: number | null): Prom
  * job is marked running, then succeeded with the runner's result or failed with its message;
  * items it marked done stay done.
  */
-export async function runJob(caller: ServiceContext, jobId: number, options: { wait: boolean }): Promise<void> {
+export async function runJob(
+  caller: ServiceContext,
+  jobId: number,
+  options: { wait: boolean },
+): Promise<void> {
   const job = await caller.db.selectFrom("job").selectAll().where("id", "=", jobId).executeTakeFirstOrThrow();
   const runner = runners.get(job.kind);
   if (!runner) throw new Error(`no runner registered for job kind ${job.kind}`);

@@ -185,7 +185,9 @@ function visibleItems(db: Executor, scope: Scope, modules: readonly string[] | "
     .innerJoin("org_unit as owner", "owner.id", "archive_item.unit_id")
     .$if(modules !== "all", (q) =>
       // An empty list names no module (and an IN () would not parse): nothing is visible.
-      modules.length === 0 ? q.where(sql<boolean>`false`) : q.where("archive_item.module", "in", modules as string[]),
+      modules.length === 0
+        ? q.where(sql<boolean>`false`)
+        : q.where("archive_item.module", "in", modules as string[]),
     )
     .where((eb) =>
       eb.or([
