@@ -13,7 +13,7 @@ import "@fastify/cookie";
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from "fastify";
 import { type Action, type Actor, can, type Module } from "../platform/access/actor";
 import { csrfMatches, resolveApiToken, resolveSession } from "../platform/access/auth.service";
-import { isPathInScope } from "../platform/access/scope";
+import { unitIdInScope } from "../platform/access/scope";
 import { recordAudit } from "../platform/audit/audit.service";
 import type { ServiceContext } from "../platform/context";
 import { findUnitUnscoped } from "../platform/orgs/orgs.repo";
@@ -122,9 +122,13 @@ async function authorise(
     }
     return sendProblem(request, reply, 403, "forbidden");
   }
-  const subjectPath = await subjectUnitPath(services, access, request);
-  // Outside the scope and non-existent look the same: existence must not leak.
-  if (subjectPath === null || (subjectPath !== undefined && !isPathInScope(actor.scope, subjectPath))) {
+  const subjectUnit = await subjectUnitId(services, access, request);
+  // Outside the scope and non-existent look the same: existence must not leak. The scope rule
+  // is scope.ts's, the HR side's included.
+  if (
+    subjectUnit === null ||
+    (subjectUnit !== undefined && !(await unitIdInScope(services.db, actor.scope, subjectUnit)))
+  ) {
     const code = access.unitParam
       ? "unit_not_found"
       : access.studentParam
@@ -135,29 +139,24 @@ async function authorise(
   return undefined;
 }
 
-/** The unit path of the record a route's path parameter names; null when there is no such record. */
-async function subjectUnitPath(
+/** The unit of the record a route's path parameter names; null when there is no such record. */
+async function subjectUnitId(
   services: AppServices,
   access: { unitParam?: string; userParam?: string; studentParam?: string },
   request: FastifyRequest,
-): Promise<string | null | undefined> {
+): Promise<number | null | undefined> {
   const param = access.unitParam ?? access.userParam ?? access.studentParam;
   if (!param) return undefined;
   const id = Number((request.params as Record<string, string>)[param]);
   if (!Number.isSafeInteger(id) || id <= 0) return null;
-  if (access.unitParam) return (await findUnitUnscoped(services.db, { id }))?.path ?? null;
+  if (access.unitParam) return (await findUnitUnscoped(services.db, { id }))?.id ?? null;
   const owner = access.userParam
-    ? services.db
-        .selectFrom("app_user")
-        .innerJoin("org_unit", "org_unit.id", "app_user.unit_id")
-        .select("org_unit.path")
-        .where("app_user.id", "=", id)
+    ? services.db.selectFrom("app_user").select("app_user.unit_id as unit").where("app_user.id", "=", id)
     : services.db
         .selectFrom("student")
-        .innerJoin("org_unit", "org_unit.id", "student.school_unit_id")
-        .select("org_unit.path")
+        .select("student.school_unit_id as unit")
         .where("student.id", "=", id);
-  return (await owner.executeTakeFirst())?.path ?? null;
+  return (await owner.executeTakeFirst())?.unit ?? null;
 }
 
 export function registerAccessPolicy(app: FastifyInstance, services: AppServices): void {

@@ -11,7 +11,8 @@
  *   jobs). The education and finance sides reach every unit below theirs.
  *
  * SQL forms: unitInScope (an org_unit row under an alias), whereUnitInScope (a query over
- * org_unit), schoolInScope (a column holding a school's unit id). Single checks in code:
+ * org_unit), schoolInScope (a column holding a school's unit id), unitPathInScope (a column
+ * holding a unit's path); narrowScope for "within" filters. Single checks in code:
  * unitIdInScope (by id, through the same SQL). isPathInScope is the subtree half only, for a
  * caller that has already checked the side (or a scope whose side is not HR).
  */
@@ -67,6 +68,17 @@ export function unitInScope(scope: Scope, alias = "org_unit") {
   // slashes, so no LIKE wildcard can hide in them.
   const subtree = sql<boolean>`${sql.ref(`${u}.path`)} LIKE ${`${scope.rootPath}%`}`;
   return scope.side === "hrss" ? sql<boolean>`(${subtree} AND ${hrssReach(u)})` : subtree;
+}
+
+/**
+ * SQL condition: a column holding a unit's path (e.g. an audit entry's subject_unit_path, kept
+ * as text) names a unit in the scope. The HR side's half looks the unit up by its path.
+ */
+export function unitPathInScope(scope: Scope, pathColumn: string) {
+  const subtree = sql<boolean>`${sql.ref(pathColumn)} LIKE ${`${scope.rootPath}%`}`;
+  if (scope.side !== "hrss") return subtree;
+  return sql<boolean>`(${subtree} AND EXISTS (
+    SELECT 1 FROM org_unit pu WHERE pu.path = ${sql.ref(pathColumn)} AND ${hrssReach("pu")}))`;
 }
 
 /** Restricts a query over org_unit (before any join) to the scope. */

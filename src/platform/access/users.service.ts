@@ -13,7 +13,7 @@ import * as repo from "./access.repo";
 import { type Actor, can } from "./actor";
 import { scopeOfUnit } from "./auth.service";
 import { generateTemporaryPassword, hashPassword } from "./passwords";
-import { isPathInScope } from "./scope";
+import { unitIdInScope } from "./scope";
 
 function requireAccess(ctx: ServiceContext, action: "read" | "write"): void {
   if (!can(ctx.actor, "access", action)) throw new AppError("forbidden", 403);
@@ -77,7 +77,11 @@ async function checkGrantableRoles(
 
 async function unitForUser(ctx: ServiceContext, unitId: number) {
   const unit = await repo.findUnitForActor(ctx.db, unitId).catch(() => undefined);
-  if (!unit || !isPathInScope(ctx.actor.scope, unit.path) || !["department", "school"].includes(unit.kind)) {
+  if (
+    !unit ||
+    !["department", "school"].includes(unit.kind) ||
+    !(await unitIdInScope(ctx.db, ctx.actor.scope, unit.id))
+  ) {
     throw unprocessable("unit_not_found", {}, [{ path: "unitId", code: "unit_not_found" }]);
   }
   const scope = scopeOfUnit(unit);
@@ -93,7 +97,7 @@ export async function listUsers(
   let unitPath: string | undefined;
   if (filter.unitId !== undefined) {
     const unit = await repo.findUnitForActor(ctx.db, filter.unitId).catch(() => undefined);
-    if (!unit || !isPathInScope(ctx.actor.scope, unit.path)) throw notFound("unit_not_found");
+    if (!unit || !(await unitIdInScope(ctx.db, ctx.actor.scope, unit.id))) throw notFound("unit_not_found");
     unitPath = unit.path;
   }
   const { rows, total } = await repo.listUsers(

@@ -9,7 +9,7 @@ import { contextOf } from "../../http/access-policy";
 import type { AppServices } from "../../http/services";
 import { idParam, ok, okSchema, type ZodApp } from "../../http/zod-app";
 import { unprocessable } from "../../shared/errors";
-import { isPathInScope } from "../access/scope";
+import { unitIdInScope } from "../access/scope";
 import { publicKeyPem } from "./algorithms";
 import * as archive from "./archive.service";
 import { findKey } from "./keys";
@@ -206,7 +206,7 @@ async function checkSubjects(ctx: SigningContext, subjects: archive.SubjectRef[]
   for (const [index, subject] of subjects.entries()) {
     if (subject.type !== "org_unit") continue;
     const unit = /^\d{1,15}$/.test(subject.id) ? await unitById(ctx.db, Number(subject.id)) : undefined;
-    if (!unit || !isPathInScope(ctx.actor.scope, unit.path)) {
+    if (!unit || !(await unitIdInScope(ctx.db, ctx.actor.scope, unit.id))) {
       throw unprocessable("unit_not_found", {}, [{ path: `subjects.${index}`, code: "unit_not_found" }]);
     }
   }

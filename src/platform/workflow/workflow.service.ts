@@ -15,7 +15,7 @@ import { canonicalJson } from "../../shared/canonical-json";
 import { AppError, conflict, notFound, unprocessable } from "../../shared/errors";
 import { todayIso } from "../../shared/time";
 import { type Action, can, readableModules } from "../access/actor";
-import { isPathInScope } from "../access/scope";
+import { unitIdInScope } from "../access/scope";
 import { recordAudit } from "../audit/audit.service";
 import type { ServiceContext } from "../context";
 import { sm3Hex } from "../signing/algorithms";
@@ -122,7 +122,7 @@ async function resolveParties(
     parties[side] = unit;
   }
   const initiating = initiatingParty(parties);
-  if (!initiating || !isPathInScope(ctx.actor.scope, initiating.path)) throw notFound("unit_not_found");
+  if (!initiating || !(await unitIdInScope(db, ctx.actor.scope, initiating.id))) throw notFound("unit_not_found");
   return parties;
 }
 
