@@ -6,6 +6,11 @@
  *                                             — a permission; the named path parameter is a
  *                                               unit (user, student) id whose unit (school)
  *                                               must lie in the caller's scope
+ *   … record?: { kind, param }                — (with either of the last two) the path parameter
+ *                                               names a request, archive item, job or seal,
+ *                                               which the caller must be able to see (its
+ *                                               kind's visibility rule: scope and module read
+ *                                               permission), else 404 before validation
  * A route under /api/ without a declaration makes the app refuse to start, and the
  * authorisation matrix test walks every declared route.
  */
@@ -13,6 +18,8 @@ import "@fastify/cookie";
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from "fastify";
 import { type Action, type Actor, can, type Module } from "../platform/access/actor";
 import { csrfMatches, resolveApiToken, resolveSession } from "../platform/access/auth.service";
+import type { Kysely } from "kysely";
+import type { DB } from "../db/schema";
 import { unitIdInScope } from "../platform/access/scope";
 import { recordAudit } from "../platform/audit/audit.service";
 import type { ServiceContext } from "../platform/context";
@@ -20,10 +27,53 @@ import { findUnitUnscoped } from "../platform/orgs/orgs.repo";
 import { sendProblem } from "./problem";
 import type { AppServices } from "./services";
 
+/** Records other than units, users and students that a route's path parameter can name. */
+export type RecordKind = "request" | "archive_item" | "job" | "seal";
+export interface RecordParam {
+  kind: RecordKind;
+  param: string;
+}
+
 export type RouteAccess =
   | { public: true }
-  | { signedIn: true; duringPasswordChange?: boolean }
-  | { module: Module; action: Action; unitParam?: string; userParam?: string; studentParam?: string };
+  | { signedIn: true; duringPasswordChange?: boolean; record?: RecordParam }
+  | {
+      module: Module;
+      action: Action;
+      unitParam?: string;
+      userParam?: string;
+      studentParam?: string;
+      record?: RecordParam;
+    };
+
+/** Whether the actor may see the record with that id (the kind's own visibility rule). */
+export type RecordVisibility = (db: Kysely<DB>, actor: Actor, id: number) => Promise<boolean>;
+const recordVisibility = new Map<RecordKind, RecordVisibility>();
+
+/** Each module that owns a record kind registers how to tell whether a caller can see one. */
+export function registerRecordVisibility(kind: RecordKind, visible: RecordVisibility): void {
+  recordVisibility.set(kind, visible);
+}
+
+const RECORD_NOT_FOUND = {
+  request: "request_not_found",
+  archive_item: "archive_item_not_found",
+  job: "job_not_found",
+  seal: "seal_not_found",
+} as const;
+
+async function recordHidden(
+  services: AppServices,
+  actor: Actor,
+  record: RecordParam,
+  request: FastifyRequest,
+): Promise<boolean> {
+  const visible = recordVisibility.get(record.kind);
+  if (!visible) throw new Error(`no visibility rule registered for record kind ${record.kind}`);
+  const id = Number((request.params as Record<string, string>)[record.param]);
+  if (!Number.isSafeInteger(id) || id <= 0) return true;
+  return !(await visible(services.db, actor, id));
+}
 
 export interface DeclaredRoute {
   method: string;
@@ -108,7 +158,11 @@ async function authorise(
   if (actor.mustChangePassword && !("signedIn" in access && access.duringPasswordChange)) {
     return sendProblem(request, reply, 403, "password_change_required");
   }
-  if ("signedIn" in access) return undefined;
+  if ("signedIn" in access) {
+    if (access.record && (await recordHidden(services, actor, access.record, request)))
+      return sendProblem(request, reply, 404, RECORD_NOT_FOUND[access.record.kind]);
+    return undefined;
+  }
   if (!can(actor, access.module, access.action)) {
     if (access.action !== "read") {
       await recordAudit(services.db, {
@@ -136,6 +190,8 @@ async function authorise(
         : "not_found";
     return sendProblem(request, reply, 404, code);
   }
+  if (access.record && (await recordHidden(services, actor, access.record, request)))
+    return sendProblem(request, reply, 404, RECORD_NOT_FOUND[access.record.kind]);
   return undefined;
 }
 

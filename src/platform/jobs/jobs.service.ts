@@ -149,12 +149,10 @@ export async function runJob(
 
 /**
  * A job the caller may read: its orderer, or a holder of the job's module's read permission;
- * in both cases its unit, and its orderer's unit, lie in the caller's scope. Otherwise 404, as
- * for a job that does not exist.
+ * in both cases its unit, and its orderer's unit, lie in the caller's scope.
  */
-export async function getJob(ctx: ServiceContext, jobId: number) {
-  const { actor } = ctx;
-  const job = await ctx.db
+async function findVisibleJob(db: Kysely<DB>, actor: Actor, jobId: number) {
+  const job = await db
     .selectFrom("job")
     .innerJoin("org_unit as ju", "ju.id", "job.unit_id")
     .leftJoin("app_user as orderer", "orderer.id", "job.created_by")
@@ -165,9 +163,20 @@ export async function getJob(ctx: ServiceContext, jobId: number) {
     .where(unitInScope(actor.scope, "ju"))
     .where((eb) => eb.or([eb("job.created_by", "is", null), unitInScope(actor.scope, "ou")]))
     .executeTakeFirst();
-  if (!job) throw notFound("job_not_found");
+  if (!job) return undefined;
   const ordered = actor.userId !== null && job.created_by === actor.userId;
-  if (!ordered && !can(actor, job.module as Module, "read")) throw notFound("job_not_found");
+  return ordered || can(actor, job.module as Module, "read") ? job : undefined;
+}
+
+/** For the access policy (record kind "job"): the caller may see the job. */
+export async function isJobVisible(db: Kysely<DB>, actor: Actor, jobId: number): Promise<boolean> {
+  return (await findVisibleJob(db, actor, jobId)) !== undefined;
+}
+
+/** A job the caller may read (findVisibleJob); otherwise 404, as for a job that does not exist. */
+export async function getJob(ctx: ServiceContext, jobId: number) {
+  const job = await findVisibleJob(ctx.db, ctx.actor, jobId);
+  if (!job) throw notFound("job_not_found");
   return job;
 }
 

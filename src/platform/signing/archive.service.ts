@@ -220,6 +220,11 @@ function findVisibleItem(db: Executor, actor: Actor, id: number) {
     .executeTakeFirst();
 }
 
+/** For the access policy (record kind "archive_item"): the caller may see the item. */
+export async function isItemVisible(db: Executor, actor: Actor, id: number): Promise<boolean> {
+  return (await findVisibleItem(db, actor, id)) !== undefined;
+}
+
 /** What part of an item a read returned, for the audit entry of a personal item. */
 type ReadPart = "description" | "content" | "verification";
 
