@@ -202,7 +202,11 @@ describe("jobs", () => {
     const provinceLeader = await signIn(node, "prov_leader");
     // (The county's own promotion above moved the technical school too: the education side
     // reaches every school.) Start it again below its final grade.
-    await node.services.db.updateTable("student").set({ grade: "V1" }).where("id", "=", techStudent).execute();
+    await node.services.db
+      .updateTable("student")
+      .set({ grade: "V1" })
+      .where("id", "=", techStudent)
+      .execute();
     const techBefore = await gradeOf(techStudent);
     const resumed = await provinceLeader.send("POST", `/api/v1/jobs/${id}/resume`);
     expect(resumed.statusCode, resumed.body).toBe(202);

@@ -16,10 +16,10 @@
  */
 import "@fastify/cookie";
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from "fastify";
-import { type Action, type Actor, can, type Module } from "../platform/access/actor";
-import { csrfMatches, resolveApiToken, resolveSession } from "../platform/access/auth.service";
 import type { Kysely } from "kysely";
 import type { DB } from "../db/schema";
+import { type Action, type Actor, can, type Module } from "../platform/access/actor";
+import { csrfMatches, resolveApiToken, resolveSession } from "../platform/access/auth.service";
 import { unitIdInScope } from "../platform/access/scope";
 import { recordAudit } from "../platform/audit/audit.service";
 import type { ServiceContext } from "../platform/context";
@@ -208,10 +208,7 @@ async function subjectUnitId(
   if (access.unitParam) return (await findUnitUnscoped(services.db, { id }))?.id ?? null;
   const owner = access.userParam
     ? services.db.selectFrom("app_user").select("app_user.unit_id as unit").where("app_user.id", "=", id)
-    : services.db
-        .selectFrom("student")
-        .select("student.school_unit_id as unit")
-        .where("student.id", "=", id);
+    : services.db.selectFrom("student").select("student.school_unit_id as unit").where("student.id", "=", id);
   return (await owner.executeTakeFirst())?.unit ?? null;
 }
 

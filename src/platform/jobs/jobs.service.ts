@@ -82,7 +82,7 @@ async function ordererActor(ctx: ServiceContext, createdBy: number | null): Prom
     .select(["id", "username", "display_name", "unit_id", "status"])
     .where("id", "=", createdBy)
     .executeTakeFirst();
-  if (!user || user.status !== "active") throw new AppError("job_orderer_inactive", 409);
+  if (user?.status !== "active") throw new AppError("job_orderer_inactive", 409);
   return buildActor(ctx.db, { ...user, must_change_password: false }, {});
 }
 

@@ -265,9 +265,7 @@ export async function changeSealStatus(
     if (action === "resume") {
       const issuer = await unitById(trx, seal.issuer_unit_id);
       const mayResume =
-        issuer &&
-        (await unitIdInScope(trx, ctx.actor.scope, issuer.id)) &&
-        ctx.actor.unitId !== seal.unit_id;
+        issuer && (await unitIdInScope(trx, ctx.actor.scope, issuer.id)) && ctx.actor.unitId !== seal.unit_id;
       if (!mayResume && ctx.actor.kind !== "system") throw new AppError("seal_issuer_invalid", 403);
     }
     const transition = TRANSITIONS[action];

@@ -122,7 +122,8 @@ async function resolveParties(
     parties[side] = unit;
   }
   const initiating = initiatingParty(parties);
-  if (!initiating || !(await unitIdInScope(db, ctx.actor.scope, initiating.id))) throw notFound("unit_not_found");
+  if (!initiating || !(await unitIdInScope(db, ctx.actor.scope, initiating.id)))
+    throw notFound("unit_not_found");
   return parties;
 }
 

@@ -9,10 +9,11 @@
  *   signer   — unit, user, time, seal, key
  *   signature / personal_signature / seal — the cryptographic checks
  */
-import { readableModules } from "../access/actor";
+
 import type { Executor } from "../../db/database";
 import { canonicalJson } from "../../shared/canonical-json";
 import { notFound } from "../../shared/errors";
+import { readableModules } from "../access/actor";
 import type { ServiceContext } from "../context";
 import { type ArchiveVerification, verifyItem } from "../signing/archive.service";
 import { findSeal } from "../signing/seals.repo";
