@@ -6,6 +6,7 @@
  * transfer tells an unrelated school nothing before its request exists.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { STUDENT_FIELDS, templateHeader } from "../src/modules/students/students.fields";
 import { registerStudent } from "../src/modules/students/students.service";
 import {
   type Client,
@@ -16,6 +17,7 @@ import {
   type TestNode,
   unitIdByCode,
 } from "./support/app";
+import { multipartFile } from "./support/multipart";
 import { sampleStudent } from "./support/students";
 
 let node: TestNode;
@@ -214,6 +216,41 @@ describe("jobs", () => {
     expect(job.status).toBe("succeeded");
     expect(await gradeOf(eduStudent)).toBe(before);
     expect(await gradeOf(techStudent)).not.toBe(techBefore);
+  });
+});
+
+describe("an import commit", () => {
+  it("re-applies its orderer's scope when it commits, not only at preview", async () => {
+    await createUser(node, { username: "county_clerk", unitCode: "330102-EDU", roles: ["data_clerk"] });
+    const clerk = await signIn(node, "county_clerk");
+    const row: Record<string, unknown> = {
+      ...sampleStudent("20150501", { sequence: 631 }),
+      name: "导入甲",
+      schoolCode: EDU,
+    };
+    const text = [
+      STUDENT_FIELDS.map(templateHeader).join(","),
+      STUDENT_FIELDS.map((f) => String(row[f.key] ?? "")).join(","),
+    ].join("\r\n");
+    const { payload, headers } = multipartFile("students.csv", Buffer.from(text, "utf8"));
+    const previewed = await clerk.send("POST", "/api/v1/students/imports", payload, headers);
+    expect(previewed.statusCode, previewed.body).toBe(200);
+    expect(previewed.json()).toMatchObject({ readyRows: 1 });
+    // The clerk moves to the sibling county's bureau before committing.
+    await node.services.db
+      .updateTable("app_user")
+      .set({ unit_id: await unitIdByCode(node, "330106-EDU") })
+      .where("username", "=", "county_clerk")
+      .execute();
+    const committed = await clerk.send("POST", `/api/v1/students/imports/${previewed.json().jobId}/commit`);
+    expect(committed.statusCode, committed.body).toBe(409);
+    expect(committed.json().code).toBe("import_outside_scope");
+    const written = await node.services.db
+      .selectFrom("student")
+      .select("id")
+      .where("name", "=", "导入甲")
+      .execute();
+    expect(written).toEqual([]);
   });
 });
 
