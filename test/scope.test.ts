@@ -113,6 +113,13 @@ describe("the human-resources side's scope", () => {
     expect(job.result).toMatchObject({ schools: 1, promoted: 1 });
   });
 
+  it("counts only its technical schools' students on the province's home page", async () => {
+    const province = await unitIdByCode(node, "330000");
+    const stats = await hr.get(`/api/v1/units/${province}/stats`);
+    expect(stats.statusCode, stats.body).toBe(200);
+    expect(stats.json().studentsByStatus).toEqual({ "01": 1 });
+  });
+
   it("cannot order the promotion of an education-side school", async () => {
     const ordered = await hr.send("POST", "/api/v1/students/promotions", {
       unitId: eduSchool,
@@ -216,6 +223,14 @@ describe("jobs", () => {
     expect(job.status).toBe("succeeded");
     expect(await gradeOf(eduStudent)).toBe(before);
     expect(await gradeOf(techStudent)).not.toBe(techBefore);
+    const resumes = await node.services.db
+      .selectFrom("audit_log")
+      .select(["actor_username", "detail"])
+      .where("action", "=", "job.resume")
+      .where("subject_id", "=", String(id))
+      .execute();
+    expect(resumes).toHaveLength(1);
+    expect(resumes[0]!.actor_username).toBe("prov_leader");
   });
 });
 

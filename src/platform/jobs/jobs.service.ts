@@ -107,6 +107,18 @@ export async function runJob(
     .where("status", "in", ["queued", "failed"])
     .executeTakeFirst();
   if (Number(claimed.numUpdatedRows) === 0) throw conflict("job_not_resumable", { status: job.status });
+  if (ctx.actor !== caller.actor) {
+    // Run for someone else: the one who set it going is on record beside the orderer.
+    await recordAudit(caller.db, {
+      actor: caller.actor,
+      ip: caller.ip,
+      action: "job.resume",
+      module: job.module,
+      subjectType: "job",
+      subjectId: jobId,
+      detail: { kind: job.kind, orderedBy: job.created_by },
+    });
+  }
   const work = runner(ctx, jobId).then(
     async (result) => {
       await ctx.db

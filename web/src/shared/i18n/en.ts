@@ -907,4 +907,5 @@ export const en: Messages = {
   "auditAction.archive.deposit": "Archived",
   "auditAction.archive.read": "Archive item read (personal data)",
   "auditAction.archive.list": "Archive items listed (personal data)",
+  "auditAction.job.resume": "Job resumed for its orderer",
 };

@@ -893,6 +893,7 @@ export const zhCN = {
   "auditAction.archive.deposit": "电子档案归档",
   "auditAction.archive.read": "查阅电子档案（含个人信息）",
   "auditAction.archive.list": "查询电子档案列表（含个人信息）",
+  "auditAction.job.resume": "代为继续执行任务",
 };
 
 export type MessageKey = keyof typeof zhCN;
