@@ -15,6 +15,7 @@ import * as m0008 from "./migrations/0008_student_write_paths";
 import * as m0009 from "./migrations/0009_problem_resolution";
 import * as m0010 from "./migrations/0010_student_tally";
 import * as m0011 from "./migrations/0011_login_throttle";
+import * as m0012 from "./migrations/0012_scope_modules";
 import * as m0013 from "./migrations/0013_audit_anchors";
 import type { DB } from "./schema";
 
@@ -30,6 +31,7 @@ export const migrations: Record<string, Migration> = {
   "0009_problem_resolution": m0009,
   "0010_student_tally": m0010,
   "0011_login_throttle": m0011,
+  "0012_scope_modules": m0012,
   "0013_audit_anchors": m0013,
 };
 

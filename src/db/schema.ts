@@ -347,6 +347,10 @@ export interface ArchiveItemTable {
   signature: string;
   created_at: EventTime;
   updated_at: Timestamp;
+  /** The module whose read permission reading the item requires (0011). */
+  module: string;
+  /** The item holds personal data: every read of it is audited (0011). */
+  personal: Generated<boolean>;
 }
 
 export interface ArchiveSubjectTable {
@@ -553,6 +557,8 @@ export interface StudentNumberSequenceTable {
 export interface JobTable {
   id: Generated<number>;
   kind: string;
+  /** The module whose read permission reading the job requires (0011). */
+  module: string;
   status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
   unit_id: number;
   params: ColumnType<Record<string, unknown>, string | undefined, string>;

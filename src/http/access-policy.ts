@@ -6,24 +6,74 @@
  *                                             — a permission; the named path parameter is a
  *                                               unit (user, student) id whose unit (school)
  *                                               must lie in the caller's scope
+ *   … record?: { kind, param }                — (with either of the last two) the path parameter
+ *                                               names a request, archive item, job or seal,
+ *                                               which the caller must be able to see (its
+ *                                               kind's visibility rule: scope and module read
+ *                                               permission), else 404 before validation
  * A route under /api/ without a declaration makes the app refuse to start, and the
  * authorisation matrix test walks every declared route.
  */
 import "@fastify/cookie";
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from "fastify";
+import type { Kysely } from "kysely";
+import type { DB } from "../db/schema";
 import { type Action, type Actor, can, type Module } from "../platform/access/actor";
 import { csrfMatches, resolveApiToken, resolveSession } from "../platform/access/auth.service";
-import { isPathInScope } from "../platform/access/scope";
+import { unitIdInScope } from "../platform/access/scope";
 import { recordAudit } from "../platform/audit/audit.service";
 import type { ServiceContext } from "../platform/context";
 import { findUnitUnscoped } from "../platform/orgs/orgs.repo";
 import { sendProblem } from "./problem";
 import type { AppServices } from "./services";
 
+/** Records other than units, users and students that a route's path parameter can name. */
+export type RecordKind = "request" | "archive_item" | "job" | "seal";
+export interface RecordParam {
+  kind: RecordKind;
+  param: string;
+}
+
 export type RouteAccess =
   | { public: true }
-  | { signedIn: true; duringPasswordChange?: boolean }
-  | { module: Module; action: Action; unitParam?: string; userParam?: string; studentParam?: string };
+  | { signedIn: true; duringPasswordChange?: boolean; record?: RecordParam }
+  | {
+      module: Module;
+      action: Action;
+      unitParam?: string;
+      userParam?: string;
+      studentParam?: string;
+      record?: RecordParam;
+    };
+
+/** Whether the actor may see the record with that id (the kind's own visibility rule). */
+export type RecordVisibility = (db: Kysely<DB>, actor: Actor, id: number) => Promise<boolean>;
+const recordVisibility = new Map<RecordKind, RecordVisibility>();
+
+/** Each module that owns a record kind registers how to tell whether a caller can see one. */
+export function registerRecordVisibility(kind: RecordKind, visible: RecordVisibility): void {
+  recordVisibility.set(kind, visible);
+}
+
+const RECORD_NOT_FOUND = {
+  request: "request_not_found",
+  archive_item: "archive_item_not_found",
+  job: "job_not_found",
+  seal: "seal_not_found",
+} as const;
+
+async function recordHidden(
+  services: AppServices,
+  actor: Actor,
+  record: RecordParam,
+  request: FastifyRequest,
+): Promise<boolean> {
+  const visible = recordVisibility.get(record.kind);
+  if (!visible) throw new Error(`no visibility rule registered for record kind ${record.kind}`);
+  const id = Number((request.params as Record<string, string>)[record.param]);
+  if (!Number.isSafeInteger(id) || id <= 0) return true;
+  return !(await visible(services.db, actor, id));
+}
 
 export interface DeclaredRoute {
   method: string;
@@ -108,7 +158,11 @@ async function authorise(
   if (actor.mustChangePassword && !("signedIn" in access && access.duringPasswordChange)) {
     return sendProblem(request, reply, 403, "password_change_required");
   }
-  if ("signedIn" in access) return undefined;
+  if ("signedIn" in access) {
+    if (access.record && (await recordHidden(services, actor, access.record, request)))
+      return sendProblem(request, reply, 404, RECORD_NOT_FOUND[access.record.kind]);
+    return undefined;
+  }
   if (!can(actor, access.module, access.action)) {
     if (access.action !== "read") {
       await recordAudit(services.db, {
@@ -122,9 +176,13 @@ async function authorise(
     }
     return sendProblem(request, reply, 403, "forbidden");
   }
-  const subjectPath = await subjectUnitPath(services, access, request);
-  // Outside the scope and non-existent look the same: existence must not leak.
-  if (subjectPath === null || (subjectPath !== undefined && !isPathInScope(actor.scope, subjectPath))) {
+  const subjectUnit = await subjectUnitId(services, access, request);
+  // Outside the scope and non-existent look the same: existence must not leak. The scope rule
+  // is scope.ts's, the HR side's included.
+  if (
+    subjectUnit === null ||
+    (subjectUnit !== undefined && !(await unitIdInScope(services.db, actor.scope, subjectUnit)))
+  ) {
     const code = access.unitParam
       ? "unit_not_found"
       : access.studentParam
@@ -132,32 +190,26 @@ async function authorise(
         : "not_found";
     return sendProblem(request, reply, 404, code);
   }
+  if (access.record && (await recordHidden(services, actor, access.record, request)))
+    return sendProblem(request, reply, 404, RECORD_NOT_FOUND[access.record.kind]);
   return undefined;
 }
 
-/** The unit path of the record a route's path parameter names; null when there is no such record. */
-async function subjectUnitPath(
+/** The unit of the record a route's path parameter names; null when there is no such record. */
+async function subjectUnitId(
   services: AppServices,
   access: { unitParam?: string; userParam?: string; studentParam?: string },
   request: FastifyRequest,
-): Promise<string | null | undefined> {
+): Promise<number | null | undefined> {
   const param = access.unitParam ?? access.userParam ?? access.studentParam;
   if (!param) return undefined;
   const id = Number((request.params as Record<string, string>)[param]);
   if (!Number.isSafeInteger(id) || id <= 0) return null;
-  if (access.unitParam) return (await findUnitUnscoped(services.db, { id }))?.path ?? null;
+  if (access.unitParam) return (await findUnitUnscoped(services.db, { id }))?.id ?? null;
   const owner = access.userParam
-    ? services.db
-        .selectFrom("app_user")
-        .innerJoin("org_unit", "org_unit.id", "app_user.unit_id")
-        .select("org_unit.path")
-        .where("app_user.id", "=", id)
-    : services.db
-        .selectFrom("student")
-        .innerJoin("org_unit", "org_unit.id", "student.school_unit_id")
-        .select("org_unit.path")
-        .where("student.id", "=", id);
-  return (await owner.executeTakeFirst())?.path ?? null;
+    ? services.db.selectFrom("app_user").select("app_user.unit_id as unit").where("app_user.id", "=", id)
+    : services.db.selectFrom("student").select("student.school_unit_id as unit").where("student.id", "=", id);
+  return (await owner.executeTakeFirst())?.unit ?? null;
 }
 
 export function registerAccessPolicy(app: FastifyInstance, services: AppServices): void {

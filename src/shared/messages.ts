@@ -248,6 +248,10 @@ const platformMessages = {
   field_required: { "zh-CN": "必填", en: "Required" },
   field_invalid: { "zh-CN": "格式不正确", en: "Invalid format" },
   duplicate_in_file: { "zh-CN": "与第 {row} 行重复", en: "Duplicates row {row}" },
+  job_orderer_inactive: {
+    "zh-CN": "下达该任务的账号已停用，任务不能继续",
+    en: "The account that ordered the job is disabled; the job cannot run",
+  },
 } satisfies Record<string, Message>;
 
 export type PlatformErrorCode = keyof typeof platformMessages;

@@ -165,6 +165,8 @@ export async function issueRegistryCard(ctx: SigningContext, studentId: number) 
         // masking policy), the subjects below keep the number for lookups.
         title: `学籍卡 ${maskStudentNumber(student.student_number)}`,
         kind: "registry_card",
+        module: "students",
+        personal: true,
         mediaType: "application/pdf",
         bytes,
         retentionClass: "permanent",

@@ -22,7 +22,7 @@ import type { QueryResultRow } from "pg";
 import { type Database, type Executor, inTransaction } from "../../db/database";
 import type { DB, StudentImportPhase } from "../../db/schema";
 import { can } from "../../platform/access/actor";
-import { whereUnitInScope } from "../../platform/access/scope";
+import { schoolInScope, whereUnitInScope } from "../../platform/access/scope";
 import { recordAudit } from "../../platform/audit/audit.service";
 import type { CodeRegistry } from "../../platform/codes/codes.service";
 import type { ServiceContext } from "../../platform/context";
@@ -473,6 +473,7 @@ async function startJob(
 ): Promise<number> {
   const jobId = await createJob(ctx, {
     kind: IMPORT_JOB_KIND,
+    module: "students",
     unitId: ctx.actor.unitId,
     params: { fileName: file.name ?? null, fileSha256: file.sha256, schoolCode: schoolCode ?? null },
     total: sheet.estimatedRows,
@@ -949,6 +950,11 @@ async function applyImport(
     const progressDb = database.engine === "pglite" ? trx : ctx.db;
     await sql`SET LOCAL work_mem = '256MB'`.execute(trx);
     if (found.staged_rows > 0 && !(await hasStagedRows(trx, jobId))) throw conflict("import_staging_lost");
+    // The commit re-applies its orderer's scope as it stands now, not as it stood at preview.
+    const outside = await sql<{ n: number }>`
+      SELECT count(*)::int AS n FROM ${stagingTable(jobId)} r
+      WHERE NOT (${schoolInScope(ctx.actor.scope, "r.school_unit_id")})`.execute(trx);
+    if ((outside.rows[0]?.n ?? 0) > 0) throw conflict("import_outside_scope", { count: outside.rows[0]!.n });
     const relaxed = await timed(options.timings, "bulkMode", () =>
       enterBulkMode(trx, toCreate, options.loadMode ?? "auto"),
     );

@@ -96,6 +96,10 @@ export const studentMessages = {
     "zh-CN": "导出完整身份证件号需要学籍维护权限",
     en: "Exporting full identity numbers needs the permission to maintain student records",
   },
+  import_outside_scope: {
+    "zh-CN": "有 {count} 行所属学校已不在您的管理范围内，导入未提交",
+    en: "{count} rows belong to schools no longer in your scope; nothing was committed",
+  },
 } satisfies Record<string, Message>;
 
 export type StudentErrorCode = keyof typeof studentMessages;

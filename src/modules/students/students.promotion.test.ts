@@ -104,6 +104,7 @@ describe("annual promotion", () => {
       .insertInto("job")
       .values({
         kind: "student_promotion",
+        module: "students",
         status: "failed",
         unit_id: county,
         params: JSON.stringify({

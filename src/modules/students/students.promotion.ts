@@ -8,6 +8,7 @@
 import { sql } from "kysely";
 import { inTransaction } from "../../db/database";
 import { can } from "../../platform/access/actor";
+import { narrowScope, whereUnitInScope } from "../../platform/access/scope";
 import { recordAudit } from "../../platform/audit/audit.service";
 import type { ServiceContext } from "../../platform/context";
 import {
@@ -120,14 +121,18 @@ async function runPromotion(ctx: ServiceContext, jobId: number): Promise<Record<
     .where("id", "=", jobId)
     .executeTakeFirstOrThrow();
   const params = job.params as unknown as PromotionParams;
+  // The job runs as its orderer as the orderer stands now (runJob): permission and scope are
+  // decided again here, so a resumed or late run reaches no school its orderer cannot.
+  if (!can(ctx.actor, "students", "approve")) throw new AppError("forbidden", 403);
   const unit = await findUnitById(ctx.db, ctx.actor.scope, params.unitId);
   if (!unit) throw notFound("unit_not_found");
-  const schools = await ctx.db
-    .selectFrom("org_unit")
-    .select(["id", "province_code"])
-    .where("kind", "=", "school")
-    .where("path", "like", `${unit.path}%`)
-    .orderBy("id")
+  const schools = await whereUnitInScope(
+    ctx.db.selectFrom("org_unit"),
+    narrowScope(ctx.actor.scope, unit.path),
+  )
+    .select(["org_unit.id", "org_unit.province_code"])
+    .where("org_unit.kind", "=", "school")
+    .orderBy("org_unit.id")
     .execute();
   const done = await doneItems(ctx.db, jobId);
   const pending = schools.filter((s) => !done.has(String(s.id)));
@@ -191,7 +196,12 @@ export async function orderPromotion(
     effectiveOn: input.effectiveOn ?? todayIso(),
     concurrency: Math.min(Math.max(input.concurrency ?? 2, 1), 8),
   };
-  const jobId = await createJob(ctx, { kind: PROMOTION_JOB, unitId: unit.id, params: { ...params } });
+  const jobId = await createJob(ctx, {
+    kind: PROMOTION_JOB,
+    module: "students",
+    unitId: unit.id,
+    params: { ...params },
+  });
   await runJob(ctx, jobId, options);
   return jobId;
 }

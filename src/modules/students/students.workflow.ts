@@ -9,6 +9,7 @@ import { z } from "zod";
 import type { DB } from "../../db/schema";
 import type { PageQuery } from "../../http/pagination";
 import { can } from "../../platform/access/actor";
+import { unitIdInScope } from "../../platform/access/scope";
 import type { ServiceContext } from "../../platform/context";
 import { validateIdentityNumber } from "../../platform/identifiers/identity-number";
 import { registerRequestType, type WorkflowRequest } from "../../platform/workflow/workflow.registry";
@@ -63,9 +64,34 @@ async function studentByNumber(ctx: ServiceContext, studentNumber: string, name:
     .where("student.student_number", "=", studentNumber)
     .executeTakeFirst();
   // Name and number must both match: a receiving school learns nothing by guessing numbers.
-  if (!row || row.name !== name)
-    throw unprocessable("student_not_found", {}, [{ path: "studentNumber", code: "student_not_found" }]);
+  if (!row || row.name !== name) throw noSuchRecord();
   return row;
+}
+
+/** The one answer about a record a caller cannot see: as if no record had that number and name. */
+function noSuchRecord(): AppError {
+  return unprocessable("student_not_found", {}, [{ path: "studentNumber", code: "student_not_found" }]);
+}
+
+/**
+ * Runs checks about a record found nationwide by number and name. A caller whose scope holds
+ * the record's school hears why it is refused; any other caller (a receiving school elsewhere)
+ * hears only noSuchRecord, so that neither its school nor its state (suspended, graduated, stage,
+ * final grade) can be learnt by asking: the sending school is named on the request once it is
+ * made, to both sides, and the request is audited.
+ */
+async function checkFoundRecord(
+  ctx: ServiceContext,
+  schoolUnitId: number,
+  checks: () => void | Promise<void>,
+): Promise<void> {
+  try {
+    await checks();
+  } catch (error) {
+    if (error instanceof AppError && !(await unitIdInScope(ctx.db, ctx.actor.scope, schoolUnitId)))
+      throw noSuchRecord();
+    throw error;
+  }
 }
 
 async function studentInScope(ctx: ServiceContext, id: number) {
@@ -184,6 +210,27 @@ const transferPayload = z.object({
   reason,
 });
 
+/** Why a found record cannot transfer to the target now (told only to whoever sees the record). */
+function checkTransferable(
+  student: Awaited<ReturnType<typeof studentByNumber>>,
+  target: { stages: string[] | null },
+  p: z.infer<typeof transferPayload>,
+): void {
+  if (student.school_unit_id !== p.fromSchoolId) {
+    throw unprocessable("validation_failed", {}, [{ path: "fromSchoolId", code: "student_school_mismatch" }]);
+  }
+  if (student.school_unit_id === p.toSchoolId) throw unprocessable("transfer_same_school");
+  if (student.status === STATUS.suspended) throw conflict("transfer_while_suspended");
+  requireStatus(student.status, [STATUS.inSchool], "student_not_in_school");
+  // The grade does not change on transfer, so the receiving school must teach its stage.
+  if (target.stages && !target.stages.includes(student.stage)) {
+    throw unprocessable("grade_not_offered", { stage: student.stage }, [
+      { path: "toSchoolId", code: "grade_not_offered" },
+    ]);
+  }
+  checkSummerFreeze(student.province_code ?? "", student.stage, student.grade);
+}
+
 registerRequestType({
   code: "student_transfer",
   module: "students",
@@ -200,11 +247,13 @@ registerRequestType({
   ],
   async prepare(ctx, p) {
     const student = await studentByNumber(ctx, p.studentNumber, p.name);
-    if (p.fromSchoolId !== undefined && p.fromSchoolId !== student.school_unit_id) {
-      throw unprocessable("validation_failed", {}, [
-        { path: "fromSchoolId", code: "student_school_mismatch" },
-      ]);
-    }
+    await checkFoundRecord(ctx, student.school_unit_id, () => {
+      if (p.fromSchoolId !== undefined && p.fromSchoolId !== student.school_unit_id) {
+        throw unprocessable("validation_failed", {}, [
+          { path: "fromSchoolId", code: "student_school_mismatch" },
+        ]);
+      }
+    });
     return { ...p, studentId: student.id, fromSchoolId: student.school_unit_id };
   },
   async validate(ctx, p) {
@@ -218,28 +267,14 @@ registerRequestType({
     if (
       target?.kind !== "school" ||
       target.status !== "active" ||
-      !target.path.startsWith(ctx.actor.scope.rootPath)
+      !(await unitIdInScope(ctx.db, ctx.actor.scope, target.id))
     ) {
       throw unprocessable("school_not_found", { code: String(p.toSchoolId) }, [
         { path: "toSchoolId", code: "school_not_found" },
       ]);
     }
     const student = await studentByNumber(ctx, p.studentNumber, p.name);
-    if (student.school_unit_id !== p.fromSchoolId) {
-      throw unprocessable("validation_failed", {}, [
-        { path: "fromSchoolId", code: "student_school_mismatch" },
-      ]);
-    }
-    if (student.school_unit_id === p.toSchoolId) throw unprocessable("transfer_same_school");
-    if (student.status === STATUS.suspended) throw conflict("transfer_while_suspended");
-    requireStatus(student.status, [STATUS.inSchool], "student_not_in_school");
-    // The grade does not change on transfer, so the receiving school must teach its stage.
-    if (target.stages && !target.stages.includes(student.stage)) {
-      throw unprocessable("grade_not_offered", { stage: student.stage }, [
-        { path: "toSchoolId", code: "grade_not_offered" },
-      ]);
-    }
-    checkSummerFreeze(student.province_code ?? "", student.stage, student.grade);
+    await checkFoundRecord(ctx, student.school_unit_id, () => checkTransferable(student, target, p));
   },
   async onApproved(trx, request, ctx) {
     const p = request.payload as z.infer<typeof transferPayload>;

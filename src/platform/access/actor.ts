@@ -45,6 +45,14 @@ export function can(actor: Actor, module: Module, action: Action): boolean {
   return actor.kind === "system" || actor.permissions.has(`${module}:${action}`);
 }
 
+/**
+ * The modules whose records the actor may read: what lists of mixed records (requests, archive
+ * items, jobs) are filtered by. Every module for the system.
+ */
+export function readableModules(actor: Actor): Module[] {
+  return MODULES.filter((m) => can(actor, m, "read"));
+}
+
 /** The system actor for CLI jobs (migrate, seed, imports run by an operator on the server). */
 export function systemActor(nation: { id: number; path: string; name: string }): Actor {
   return {

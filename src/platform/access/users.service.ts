@@ -16,7 +16,7 @@ import { scopeOfUnit } from "./auth.service";
 import { clearLoginThrottle } from "./login-throttle";
 import { accountTarget, assertOutranks, isAboveLevel, manageableIds, outranks } from "./outrank";
 import { generateTemporaryPassword, hashPassword } from "./passwords";
-import { isPathInScope } from "./scope";
+import { unitIdInScope } from "./scope";
 
 function requireAccess(ctx: ServiceContext, action: "read" | "write"): void {
   if (!can(ctx.actor, "access", action)) throw new AppError("forbidden", 403);
@@ -106,7 +106,11 @@ async function checkLoginNames(
 
 async function unitForUser(ctx: ServiceContext, unitId: number) {
   const unit = await repo.findUnitForActor(ctx.db, unitId).catch(() => undefined);
-  if (!unit || !isPathInScope(ctx.actor.scope, unit.path) || !["department", "school"].includes(unit.kind)) {
+  if (
+    !unit ||
+    !["department", "school"].includes(unit.kind) ||
+    !(await unitIdInScope(ctx.db, ctx.actor.scope, unit.id))
+  ) {
     throw unprocessable("unit_not_found", {}, [{ path: "unitId", code: "unit_not_found" }]);
   }
   const scope = scopeOfUnit(unit);
@@ -122,7 +126,7 @@ export async function listUsers(
   let unitPath: string | undefined;
   if (filter.unitId !== undefined) {
     const unit = await repo.findUnitForActor(ctx.db, filter.unitId).catch(() => undefined);
-    if (!unit || !isPathInScope(ctx.actor.scope, unit.path)) throw notFound("unit_not_found");
+    if (!unit || !(await unitIdInScope(ctx.db, ctx.actor.scope, unit.id))) throw notFound("unit_not_found");
     unitPath = unit.path;
   }
   const { rows, total } = await repo.listUsers(

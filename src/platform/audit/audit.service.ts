@@ -8,7 +8,7 @@ import { type Selectable, sql } from "kysely";
 import type { Executor } from "../../db/database";
 import type { DB } from "../../db/schema";
 import type { Actor } from "../access/actor";
-import type { Scope } from "../access/scope";
+import { narrowScope, type Scope, unitPathInScope } from "../access/scope";
 import type { KeyVault } from "../signing/key-vault";
 import { type AnchorProblem, type AnchorRow, checkAnchors } from "./audit.anchor";
 import { AUDIT_CHAIN_LOCK, type ChainedFields, chainHash, GENESIS_HASH } from "./audit.chain";
@@ -266,11 +266,13 @@ export async function searchAudit(
   filter: AuditFilter,
   page: { limit: number; beforeId?: number | undefined },
 ) {
-  const root = `${filter.withinPath ?? scope.rootPath}%`;
+  const within = filter.withinPath ? narrowScope(scope, filter.withinPath) : scope;
   let query = db
     .selectFrom("audit_log")
     .selectAll()
-    .where((eb) => eb.or([eb("actor_unit_path", "like", root), eb("subject_unit_path", "like", root)]));
+    .where((eb) =>
+      eb.or([unitPathInScope(within, "actor_unit_path"), unitPathInScope(within, "subject_unit_path")]),
+    );
   if (filter.userId !== undefined) query = query.where("actor_user_id", "=", filter.userId);
   if (filter.action) query = query.where("action", "=", filter.action);
   if (filter.module) query = query.where("module", "=", filter.module);

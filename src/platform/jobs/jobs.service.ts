@@ -2,13 +2,20 @@
  * Long jobs (imports, bulk promotion, exports): a row with progress that the console and the CLI
  * poll, items done so that an interrupted job resumes where it stopped, and a runner per kind so
  * that resuming needs nothing but the job id. A job runs in this process, off the request.
+ *
+ * A job carries its module and unit. Reading it takes the module's read permission (or having
+ * ordered it) and its unit and orderer inside the caller's scope (scope.ts). A job runs as its
+ * orderer as the orderer stands when it runs (roles, scope, account status), whoever resumes
+ * it: what it reaches is decided again at every run, not only when it was ordered.
  */
 
 import type { Kysely } from "kysely";
 import { sql } from "kysely";
 import type { DB } from "../../db/schema";
 import { AppError, conflict, notFound } from "../../shared/errors";
-import { isPathInScope } from "../access/scope";
+import { type Actor, can, type Module } from "../access/actor";
+import { buildActor } from "../access/auth.service";
+import { unitInScope } from "../access/scope";
 import { recordAudit } from "../audit/audit.service";
 import type { ServiceContext } from "../context";
 
@@ -21,12 +28,13 @@ export function registerJobRunner(kind: string, runner: JobRunner): void {
 
 export async function createJob(
   ctx: ServiceContext,
-  input: { kind: string; unitId: number; params: Record<string, unknown>; total?: number },
+  input: { kind: string; module: Module; unitId: number; params: Record<string, unknown>; total?: number },
 ): Promise<number> {
   const { id } = await ctx.db
     .insertInto("job")
     .values({
       kind: input.kind,
+      module: input.module,
       status: "queued",
       unit_id: input.unitId,
       params: JSON.stringify(input.params),
@@ -63,13 +71,35 @@ export async function doneItems(db: Kysely<DB>, jobId: number): Promise<Set<stri
 }
 
 /**
- * Runs a job's runner now (awaited) or in the background. The job is marked running, then
- * succeeded with the runner's result or failed with its message; items it marked done stay done.
+ * The actor a job runs as: its orderer as the orderer stands now (roles, scope), so that a job
+ * run or resumed later reaches no more than its orderer reaches then. A job ordered by the
+ * system (CLI) runs as the caller, which is the system too.
  */
-export async function runJob(ctx: ServiceContext, jobId: number, options: { wait: boolean }): Promise<void> {
-  const job = await ctx.db.selectFrom("job").selectAll().where("id", "=", jobId).executeTakeFirstOrThrow();
+async function ordererActor(ctx: ServiceContext, createdBy: number | null): Promise<Actor> {
+  if (createdBy === null || createdBy === ctx.actor.userId) return ctx.actor;
+  const user = await ctx.db
+    .selectFrom("app_user")
+    .select(["id", "username", "display_name", "unit_id", "status"])
+    .where("id", "=", createdBy)
+    .executeTakeFirst();
+  if (user?.status !== "active") throw new AppError("job_orderer_inactive", 409);
+  return buildActor(ctx.db, { ...user, must_change_password: false }, {});
+}
+
+/**
+ * Runs a job's runner now (awaited) or in the background, as its orderer (ordererActor). The
+ * job is marked running, then succeeded with the runner's result or failed with its message;
+ * items it marked done stay done.
+ */
+export async function runJob(
+  caller: ServiceContext,
+  jobId: number,
+  options: { wait: boolean },
+): Promise<void> {
+  const job = await caller.db.selectFrom("job").selectAll().where("id", "=", jobId).executeTakeFirstOrThrow();
   const runner = runners.get(job.kind);
   if (!runner) throw new Error(`no runner registered for job kind ${job.kind}`);
+  const ctx: ServiceContext = { ...caller, actor: await ordererActor(caller, job.created_by) };
   const claimed = await ctx.db
     .updateTable("job")
     .set({ status: "running", error: null, updated_at: sql`now()` })
@@ -77,6 +107,18 @@ export async function runJob(ctx: ServiceContext, jobId: number, options: { wait
     .where("status", "in", ["queued", "failed"])
     .executeTakeFirst();
   if (Number(claimed.numUpdatedRows) === 0) throw conflict("job_not_resumable", { status: job.status });
+  if (ctx.actor !== caller.actor) {
+    // Run for someone else: the one who set it going is on record beside the orderer.
+    await recordAudit(caller.db, {
+      actor: caller.actor,
+      ip: caller.ip,
+      action: "job.resume",
+      module: job.module,
+      subjectType: "job",
+      subjectId: jobId,
+      detail: { kind: job.kind, orderedBy: job.created_by },
+    });
+  }
   const work = runner(ctx, jobId).then(
     async (result) => {
       await ctx.db
@@ -106,7 +148,7 @@ export async function runJob(ctx: ServiceContext, jobId: number, options: { wait
       await recordAudit(ctx.db, {
         actor: ctx.actor,
         action: `job.fail`,
-        module: "orgs",
+        module: job.module,
         subjectType: "job",
         subjectId: jobId,
         outcome: "failure",
@@ -117,16 +159,36 @@ export async function runJob(ctx: ServiceContext, jobId: number, options: { wait
   if (options.wait) await work;
 }
 
-/** A job whose unit lies in the caller's scope. */
-export async function getJob(ctx: ServiceContext, jobId: number) {
-  const job = await ctx.db
+/**
+ * A job the caller may read: its orderer, or a holder of the job's module's read permission;
+ * in both cases its unit, and its orderer's unit, lie in the caller's scope.
+ */
+async function findVisibleJob(db: Kysely<DB>, actor: Actor, jobId: number) {
+  const job = await db
     .selectFrom("job")
-    .innerJoin("org_unit", "org_unit.id", "job.unit_id")
+    .innerJoin("org_unit as ju", "ju.id", "job.unit_id")
+    .leftJoin("app_user as orderer", "orderer.id", "job.created_by")
+    .leftJoin("org_unit as ou", "ou.id", "orderer.unit_id")
     .selectAll("job")
-    .select("org_unit.path as unit_path")
+    .select("ju.path as unit_path")
     .where("job.id", "=", jobId)
+    .where(unitInScope(actor.scope, "ju"))
+    .where((eb) => eb.or([eb("job.created_by", "is", null), unitInScope(actor.scope, "ou")]))
     .executeTakeFirst();
-  if (!job || !isPathInScope(ctx.actor.scope, job.unit_path)) throw notFound("job_not_found");
+  if (!job) return undefined;
+  const ordered = actor.userId !== null && job.created_by === actor.userId;
+  return ordered || can(actor, job.module as Module, "read") ? job : undefined;
+}
+
+/** For the access policy (record kind "job"): the caller may see the job. */
+export async function isJobVisible(db: Kysely<DB>, actor: Actor, jobId: number): Promise<boolean> {
+  return (await findVisibleJob(db, actor, jobId)) !== undefined;
+}
+
+/** A job the caller may read (findVisibleJob); otherwise 404, as for a job that does not exist. */
+export async function getJob(ctx: ServiceContext, jobId: number) {
+  const job = await findVisibleJob(ctx.db, ctx.actor, jobId);
+  if (!job) throw notFound("job_not_found");
   return job;
 }
 

@@ -10,7 +10,6 @@ import { type PageQuery, pageWindow, toPage } from "../../http/pagination";
 import { AppError, conflict, type FieldError, notFound, sqlState, unprocessable } from "../../shared/errors";
 import { todayIso } from "../../shared/time";
 import { can } from "../access/actor";
-import { isPathInScope } from "../access/scope";
 import { recordAudit } from "../audit/audit.service";
 import type { ServiceContext } from "../context";
 import { validateCreditCode } from "../identifiers/credit-code";
@@ -511,10 +510,6 @@ export async function deleteUnit(ctx: ServiceContext, id: number): Promise<void>
       detail: { before: { code: unit.code, name: unit.name } },
     });
   });
-}
-
-export function isUnitInScope(ctx: ServiceContext, path: string): boolean {
-  return isPathInScope(ctx.actor.scope, path);
 }
 
 export const listDivisions = (ctx: ServiceContext, parentCode: string | null) =>

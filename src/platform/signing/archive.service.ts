@@ -4,9 +4,12 @@
  * signed by the depositing unit's seal, with retention metadata and subject references
  * (e.g. subject_type "student") so everything about a subject can be listed.
  *
- * A deposit is visible to a caller whose scope holds the depositing unit or a unit the item is
- * about (subject type "org_unit"). Files are written before the row: if the transaction then
- * rolls back, an unreferenced file remains, which is harmless (same bytes, same name).
+ * A deposit is visible to a caller who holds the read permission of the item's module (a
+ * registry card needs students:read) and whose scope (scope.ts, the HR side included) holds the
+ * depositing unit or a unit the item is about (subject type "org_unit"). Every read of an item
+ * holding personal data (its description or its bytes), and every list showing one, is audited
+ * like a detail read. Files are written before the row: if the transaction then rolls back, an
+ * unreferenced file remains, which is harmless (same bytes, same name).
  */
 import { sql } from "kysely";
 import type { Executor } from "../../db/database";
@@ -16,6 +19,7 @@ import { cappedCount, type PageQuery, pageWindow, toPage } from "../../http/pagi
 import { canonicalJson } from "../../shared/canonical-json";
 import { conflict, notFound } from "../../shared/errors";
 import { todayIso } from "../../shared/time";
+import { type Actor, type Module, readableModules } from "../access/actor";
 import { type Scope, unitInScope } from "../access/scope";
 import { recordAudit } from "../audit/audit.service";
 import { maskIdentifiersInText } from "../identifiers/masking-policy";
@@ -35,6 +39,10 @@ export interface DepositInput {
   title: string;
   /** What the item is, e.g. "workflow_request", "attachment", "registry_card". */
   kind: string;
+  /** The module whose read permission reading the item takes; "workflow" when not said. */
+  module?: Module | undefined;
+  /** The item holds personal data (reads audited); by default, when its module's records do. */
+  personal?: boolean | undefined;
   mediaType: string;
   bytes: Uint8Array;
   retentionClass?: RetentionClass | undefined;
@@ -47,6 +55,9 @@ export interface ArchiveItemRef {
   id: number;
   hash: string;
 }
+
+/** Modules whose records are about persons: their items hold personal data unless said otherwise. */
+const PERSONAL_MODULES: ReadonlySet<Module> = new Set(["students", "teachers", "aid"]);
 
 const RETENTION_YEARS: Record<RetentionClass, number | null> = { permanent: null, y30: 30, y10: 10 };
 
@@ -114,10 +125,13 @@ export async function deposit(
     created_at: new Date(),
   };
   const signed = await signAsUnit(db, signing, unit.id, actor, depositDocument(row));
+  const module = input.module ?? "workflow";
   const { id } = await db
     .insertInto("archive_item")
     .values({
       ...row,
+      module,
+      personal: input.personal ?? PERSONAL_MODULES.has(module),
       province_code: unit.province_code,
       seal_id: signed.sealId,
       signing_key_id: signed.keyId,
@@ -167,10 +181,17 @@ export async function addSubjects(db: Executor, itemId: number, subjects: Subjec
     .execute();
 }
 
-function visibleItems(db: Executor, scope: Scope) {
+/** Items the caller may see: module read permission, and owner or subject unit in scope. */
+function visibleItems(db: Executor, scope: Scope, modules: readonly string[] | "all") {
   return db
     .selectFrom("archive_item")
     .innerJoin("org_unit as owner", "owner.id", "archive_item.unit_id")
+    .$if(modules !== "all", (q) =>
+      // An empty list names no module (and an IN () would not parse): nothing is visible.
+      modules.length === 0
+        ? q.where(sql<boolean>`false`)
+        : q.where("archive_item.module", "in", modules as string[]),
+    )
     .where((eb) =>
       eb.or([
         unitInScope(scope, "owner.path"),
@@ -194,17 +215,45 @@ function visibleItems(db: Executor, scope: Scope) {
 
 export type ArchiveItem = Awaited<ReturnType<typeof findVisibleItem>>;
 
-function findVisibleItem(db: Executor, scope: Scope, id: number) {
-  return visibleItems(db, scope)
+function findVisibleItem(db: Executor, actor: Actor, id: number) {
+  return visibleItems(db, actor.scope, readableModules(actor))
     .selectAll("archive_item")
-    .select("owner.name as unit_name")
+    .select(["owner.name as unit_name", "owner.path as unit_path"])
     .where("archive_item.id", "=", id)
     .executeTakeFirst();
 }
 
-export async function getItem(ctx: SigningContext, id: number) {
-  const item = await findVisibleItem(ctx.db, ctx.actor.scope, id);
+/** For the access policy (record kind "archive_item"): the caller may see the item. */
+export async function isItemVisible(db: Executor, actor: Actor, id: number): Promise<boolean> {
+  return (await findVisibleItem(db, actor, id)) !== undefined;
+}
+
+/** What part of an item a read returned, for the audit entry of a personal item. */
+type ReadPart = "description" | "content" | "verification";
+
+/** A read of an item holding personal data is audited like a detail read of a record. */
+async function auditPersonalRead(
+  ctx: SigningContext,
+  item: { id: number; kind: string; module: string; personal: boolean; unit_path: string },
+  part: ReadPart,
+): Promise<void> {
+  if (!item.personal) return;
+  await recordAudit(ctx.db, {
+    actor: ctx.actor,
+    ip: ctx.ip,
+    action: "archive.read",
+    module: item.module,
+    subjectType: "archive_item",
+    subjectId: item.id,
+    subjectUnitPath: item.unit_path,
+    detail: { kind: item.kind, part },
+  });
+}
+
+export async function getItem(ctx: SigningContext, id: number, part: ReadPart = "description") {
+  const item = await findVisibleItem(ctx.db, ctx.actor, id);
   if (!item) throw notFound("archive_item_not_found");
+  if (part !== "verification") await auditPersonalRead(ctx, item, part);
   const subjects = await ctx.db
     .selectFrom("archive_subject")
     .select(["subject_type", "subject_id"])
@@ -217,7 +266,7 @@ export async function getItem(ctx: SigningContext, id: number) {
 
 /** The hash names an item the caller can see (attachments are referenced by hash). */
 export async function isHashVisible(db: Executor, scope: Scope, hash: string): Promise<boolean> {
-  const row = await visibleItems(db, scope)
+  const row = await visibleItems(db, scope, "all")
     .select("archive_item.id")
     .where("archive_item.content_hash", "=", hash)
     .limit(1)
@@ -230,7 +279,7 @@ export async function listItems(
   filter: { subjectType?: string | undefined; subjectId?: string | undefined; kind?: string | undefined },
   page: PageQuery,
 ) {
-  let query = visibleItems(ctx.db, ctx.actor.scope);
+  let query = visibleItems(ctx.db, ctx.actor.scope, readableModules(ctx.actor));
   if (filter.subjectType) {
     query = query.where((eb) =>
       eb.exists(
@@ -247,11 +296,23 @@ export async function listItems(
   const window = pageWindow(page);
   const rows = await query
     .selectAll("archive_item")
-    .select("owner.name as unit_name")
+    .select(["owner.name as unit_name", "owner.path as unit_path"])
     .orderBy("archive_item.id", "desc")
     .limit(window.limit)
     .offset(window.offset)
     .execute();
+  const personal = rows.filter((r) => r.personal);
+  if (personal.length > 0) {
+    // Titles of personal items name persons: a list showing them is a read, audited.
+    await recordAudit(ctx.db, {
+      actor: ctx.actor,
+      ip: ctx.ip,
+      action: "archive.list",
+      module: personal[0]!.module,
+      subjectType: "archive_item",
+      detail: { items: personal.map((r) => r.id), filter },
+    });
+  }
   return toPage(rows, await cappedCount(ctx.db, query), page);
 }
 
@@ -263,7 +324,7 @@ export interface ArchiveVerification {
   problems: { group: ArchiveProblemGroup; fields: string[] }[];
 }
 
-type StoredItem = NonNullable<ArchiveItem>;
+type StoredItem = Omit<NonNullable<ArchiveItem>, "unit_path">;
 
 function metadataMismatches(item: StoredItem): string[] {
   let signed: Record<string, unknown>;
@@ -302,13 +363,13 @@ export async function verifyItem(
 }
 
 export async function verifyVisibleItem(ctx: SigningContext, id: number): Promise<ArchiveVerification> {
-  const { item } = await getItem(ctx, id);
+  const { item } = await getItem(ctx, id, "verification");
   return verifyItem(ctx.db, ctx.signing, item);
 }
 
 /** The bytes of an item, refused when they no longer match the hash that was signed. */
 export async function readItemContent(ctx: SigningContext, id: number) {
-  const { item } = await getItem(ctx, id);
+  const { item } = await getItem(ctx, id, "content");
   const bytes = await ctx.signing.archive.get(item.content_hash);
   if (!bytes || sm3Hex(bytes) !== item.content_hash) throw conflict("archive_tampered", { id });
   return { item, bytes };

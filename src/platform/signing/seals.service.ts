@@ -13,7 +13,7 @@ import { canonicalJson } from "../../shared/canonical-json";
 import { AppError, conflict, notFound, unprocessable } from "../../shared/errors";
 import { todayIso } from "../../shared/time";
 import type { Actor } from "../access/actor";
-import { isPathInScope } from "../access/scope";
+import { unitIdInScope } from "../access/scope";
 import { anchorAuditHead } from "../audit/audit.anchor";
 import { recordAudit } from "../audit/audit.service";
 import { sm3Hex } from "./algorithms";
@@ -219,7 +219,7 @@ export async function issueSeal(ctx: SigningContext, input: SealIssueInput): Pro
   checkPicture(input.picture);
   return inTransaction(ctx.db, async (trx) => {
     const unit = await unitById(trx, input.unitId);
-    if (!unit || !isPathInScope(ctx.actor.scope, unit.path)) throw notFound("unit_not_found");
+    if (!unit || !(await unitIdInScope(trx, ctx.actor.scope, unit.id))) throw notFound("unit_not_found");
     const issuer = await unitById(trx, ctx.actor.unitId);
     const isRoot = issuer?.kind === "department" && issuer.level === 1;
     if (issuer?.kind !== "department" || (issuer.id === unit.id && !isRoot)) {
@@ -269,7 +269,7 @@ export async function changeSealStatus(
     if (action === "resume") {
       const issuer = await unitById(trx, seal.issuer_unit_id);
       const mayResume =
-        issuer && isPathInScope(ctx.actor.scope, issuer.path) && ctx.actor.unitId !== seal.unit_id;
+        issuer && (await unitIdInScope(trx, ctx.actor.scope, issuer.id)) && ctx.actor.unitId !== seal.unit_id;
       if (!mayResume && ctx.actor.kind !== "system") throw new AppError("seal_issuer_invalid", 403);
     }
     const transition = TRANSITIONS[action];

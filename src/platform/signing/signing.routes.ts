@@ -5,15 +5,16 @@
  */
 import type { FastifyRequest } from "fastify";
 import { z } from "zod";
-import { contextOf } from "../../http/access-policy";
+import { contextOf, registerRecordVisibility } from "../../http/access-policy";
 import type { AppServices } from "../../http/services";
 import { idParam, ok, okSchema, type ZodApp } from "../../http/zod-app";
 import { unprocessable } from "../../shared/errors";
-import { isPathInScope } from "../access/scope";
+import { unitIdInScope } from "../access/scope";
 import { publicKeyPem } from "./algorithms";
 import * as archive from "./archive.service";
 import { findKey } from "./keys";
 import { createPersonalKey, getPersonalKey } from "./personal-key.service";
+import { findSealInScope } from "./seals.repo";
 import * as seals from "./seals.service";
 import { type SigningContext, withSigning } from "./signing.context";
 import * as schemas from "./signing.schemas";
@@ -23,6 +24,12 @@ const read = { module: "workflow", action: "read" } as const;
 const write = { module: "workflow", action: "write" } as const;
 // Issuing and withdrawing seals is a security administrator's act, like granting roles.
 const administer = { module: "access", action: "administer" } as const;
+// Routes naming a seal or an archive item: the access policy refuses one the caller cannot see.
+const sealRecord = { kind: "seal", param: "id" } as const;
+const itemRecord = { kind: "archive_item", param: "id" } as const;
+const sealRead = { ...read, record: sealRecord } as const;
+const sealAdminister = { ...administer, record: sealRecord } as const;
+const itemRead = { ...read, record: itemRecord } as const;
 
 type ContextOf = (request: FastifyRequest) => SigningContext;
 
@@ -30,6 +37,11 @@ type ContextOf = (request: FastifyRequest) => SigningContext;
 const SANDBOX = "default-src 'none'; style-src 'unsafe-inline'; sandbox";
 
 export function registerSigningRoutes(app: ZodApp, services: AppServices): void {
+  registerRecordVisibility(
+    "seal",
+    async (db, actor, id) => (await findSealInScope(db, actor.scope, id)) !== undefined,
+  );
+  registerRecordVisibility("archive_item", archive.isItemVisible);
   const ctxOf: ContextOf = (request) => withSigning(contextOf(services, request), services.config);
   registerSealRoutes(app, ctxOf);
   registerSealActionRoutes(app, ctxOf);
@@ -85,7 +97,7 @@ function registerSealRoutes(app: ZodApp, ctxOf: ContextOf): void {
   app.get(
     "/api/v1/seals/:id",
     {
-      config: { access: read },
+      config: { access: sealRead },
       schema: {
         tags,
         summary: "One seal with its signed seal information",
@@ -99,7 +111,7 @@ function registerSealRoutes(app: ZodApp, ctxOf: ContextOf): void {
   app.get(
     "/api/v1/seals/:id/public-key",
     {
-      config: { access: read },
+      config: { access: sealRead },
       schema: {
         tags,
         summary: "The seal's public key as PEM (SubjectPublicKeyInfo, SM2 OID 1.2.156.10197.1.301)",
@@ -123,7 +135,7 @@ function registerSealRoutes(app: ZodApp, ctxOf: ContextOf): void {
   app.get(
     "/api/v1/seals/:id/picture",
     {
-      config: { access: read },
+      config: { access: sealRead },
       schema: { tags, summary: "The seal's picture (PNG or SVG)", params: idParam },
     },
     async (request, reply) => {
@@ -140,7 +152,7 @@ function registerSealRoutes(app: ZodApp, ctxOf: ContextOf): void {
   app.get(
     "/api/v1/seals/:id/verification",
     {
-      config: { access: read },
+      config: { access: sealRead },
       schema: {
         tags,
         summary: "Check the issuer's signature over the seal information",
@@ -184,7 +196,7 @@ function registerSealActionRoutes(app: ZodApp, ctxOf: ContextOf): void {
     app.post(
       `/api/v1/seals/:id/${action}`,
       {
-        config: { access: administer },
+        config: { access: sealAdminister },
         schema: {
           tags,
           summary: `${action[0]!.toUpperCase()}${action.slice(1)} a seal (audited)`,
@@ -206,7 +218,7 @@ async function checkSubjects(ctx: SigningContext, subjects: archive.SubjectRef[]
   for (const [index, subject] of subjects.entries()) {
     if (subject.type !== "org_unit") continue;
     const unit = /^\d{1,15}$/.test(subject.id) ? await unitById(ctx.db, Number(subject.id)) : undefined;
-    if (!unit || !isPathInScope(ctx.actor.scope, unit.path)) {
+    if (!unit || !(await unitIdInScope(ctx.db, ctx.actor.scope, unit.id))) {
       throw unprocessable("unit_not_found", {}, [{ path: `subjects.${index}`, code: "unit_not_found" }]);
     }
   }
@@ -258,7 +270,7 @@ function registerArchiveRoutes(app: ZodApp, ctxOf: ContextOf): void {
   app.get(
     "/api/v1/archive/items/:id",
     {
-      config: { access: read },
+      config: { access: itemRead },
       schema: {
         tags,
         summary: "An archive item's description, signature and subjects",
@@ -282,7 +294,7 @@ function registerArchiveRoutes(app: ZodApp, ctxOf: ContextOf): void {
   app.get(
     "/api/v1/archive/items/:id/content",
     {
-      config: { access: read },
+      config: { access: itemRead },
       schema: {
         tags,
         summary: "The item's bytes (refused with archive_tampered if they changed)",
@@ -303,7 +315,7 @@ function registerArchiveRoutes(app: ZodApp, ctxOf: ContextOf): void {
   app.get(
     "/api/v1/archive/items/:id/verification",
     {
-      config: { access: read },
+      config: { access: itemRead },
       schema: {
         tags,
         summary: "Re-hash the stored file and verify the seal signature of an archive item",

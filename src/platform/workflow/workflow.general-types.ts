@@ -5,7 +5,7 @@
 import { z } from "zod";
 import { AppError, conflict, notFound } from "../../shared/errors";
 import type { Actor, Permission } from "../access/actor";
-import { isPathInScope } from "../access/scope";
+import { unitIdInScope } from "../access/scope";
 import { closeSchool } from "../orgs/orgs.service";
 import { unitById } from "../signing/units";
 import { registerRequestType } from "./workflow.registry";
@@ -57,7 +57,7 @@ export function registerGeneralRequestTypes(): void {
     title: (p) => `撤销学校申请（${p.effectiveOn}）`,
     async validate(ctx, p) {
       const school = await unitById(ctx.db, p.schoolId);
-      if (school?.kind !== "school" || !isPathInScope(ctx.actor.scope, school.path)) {
+      if (school?.kind !== "school" || !(await unitIdInScope(ctx.db, ctx.actor.scope, school.id))) {
         throw notFound("unit_not_found");
       }
       if (school.status !== "active") throw conflict("unit_not_active", { name: school.name });

@@ -31,16 +31,32 @@ export type StepRow = Selectable<WorkflowStepTable> & {
 };
 export type PartyRole = "submitter" | "subject" | "sending" | "receiving" | "acting";
 
-function isVisible(scope: Scope) {
+/**
+ * A request is visible when one of its parties lies in the scope (scope.ts: the HR side sees
+ * none of the education side's) and, when `modules` is given, its type's module is one the
+ * reader may read (readableModules): a school administrator without students:read sees no
+ * transfer. Lists always pass the modules.
+ */
+function isVisible(scope: Scope, modules?: readonly string[]) {
   return (eb: ExpressionBuilder<DB, "workflow_request">) =>
-    eb.exists(
-      eb
-        .selectFrom("workflow_party as vp")
-        .innerJoin("org_unit as vu", "vu.id", "vp.unit_id")
-        .whereRef("vp.request_id", "=", "workflow_request.id")
-        .where(unitInScope(scope, "vu.path"))
-        .select(sql`1`.as("one")),
-    );
+    eb.and([
+      eb.exists(
+        eb
+          .selectFrom("workflow_party as vp")
+          .innerJoin("org_unit as vu", "vu.id", "vp.unit_id")
+          .whereRef("vp.request_id", "=", "workflow_request.id")
+          .where(unitInScope(scope, "vu"))
+          .select(sql`1`.as("one")),
+      ),
+      ...(modules === undefined ? [] : [inModules("workflow_request.module", modules)]),
+    ]);
+}
+
+/** SQL condition: the module column names one of the modules (none: false). */
+function inModules(column: string, modules: readonly string[]) {
+  return modules.length === 0
+    ? sql<boolean>`false`
+    : sql<boolean>`${sql.ref(column)} IN (${sql.join(modules.map((m) => sql`${m}`))})`;
 }
 
 function requestQuery(db: Executor) {
@@ -56,8 +72,16 @@ function requestQuery(db: Executor) {
     ]);
 }
 
-export function findVisibleRequest(db: Executor, scope: Scope, id: number): Promise<RequestRow | undefined> {
-  return requestQuery(db).where("workflow_request.id", "=", id).where(isVisible(scope)).executeTakeFirst();
+export function findVisibleRequest(
+  db: Executor,
+  scope: Scope,
+  id: number,
+  modules?: readonly string[],
+): Promise<RequestRow | undefined> {
+  return requestQuery(db)
+    .where("workflow_request.id", "=", id)
+    .where(isVisible(scope, modules))
+    .executeTakeFirst();
 }
 
 /** Unscoped, for verification by the CLI (an operator on the server) only. */
@@ -349,8 +373,9 @@ export async function searchRequests(
   scope: Scope,
   filter: RequestFilter,
   window: { limit: number; offset: number },
+  modules: readonly string[],
 ) {
-  let query = requestQuery(db).where(isVisible(scope));
+  let query = requestQuery(db).where(isVisible(scope, modules));
   if (filter.status) query = query.where("workflow_request.status", "=", filter.status);
   if (filter.type) query = query.where("workflow_request.type_code", "=", filter.type);
   if (filter.submitterUnitId !== undefined)
@@ -432,10 +457,12 @@ export async function overdueSteps(
   scope: Scope,
   today: string,
   window: { limit: number; offset: number },
+  modules: readonly string[],
 ) {
   const query = pendingSteps(db)
     .where("workflow_step.due_on", "<", today)
-    .where(unitInScope(scope, "acting.path"));
+    .where(unitInScope(scope, "acting"))
+    .where(isVisible(scope, modules));
   const rows = await query
     .select(pendingStepColumns)
     .orderBy("workflow_step.due_on")
@@ -447,12 +474,14 @@ export async function overdueSteps(
 }
 
 /** Pending and overdue steps per acting unit in the scope, for supervision. */
-export function pendingCountsByUnit(db: Executor, scope: Scope, today: string) {
+export function pendingCountsByUnit(db: Executor, scope: Scope, today: string, modules: readonly string[]) {
   return db
     .selectFrom("workflow_step")
     .innerJoin("org_unit as acting", "acting.id", "workflow_step.acting_unit_id")
+    .innerJoin("workflow_request", "workflow_request.id", "workflow_step.request_id")
     .where("workflow_step.status", "=", "pending")
-    .where(unitInScope(scope, "acting.path"))
+    .where(unitInScope(scope, "acting"))
+    .where(inModules("workflow_request.module", modules))
     .groupBy(["workflow_step.acting_unit_id", "acting.name", "acting.kind", "acting.path"])
     .select((eb) => [
       "workflow_step.acting_unit_id as unit_id",
@@ -468,10 +497,10 @@ export function pendingCountsByUnit(db: Executor, scope: Scope, today: string) {
 }
 
 /** Requests visible to the scope by status. */
-export function requestCountsByStatus(db: Executor, scope: Scope) {
+export function requestCountsByStatus(db: Executor, scope: Scope, modules: readonly string[]) {
   return db
     .selectFrom("workflow_request")
-    .where(isVisible(scope))
+    .where(isVisible(scope, modules))
     .groupBy("workflow_request.status")
     .select((eb) => ["workflow_request.status", eb.fn.countAll<number>().as("n")])
     .execute();

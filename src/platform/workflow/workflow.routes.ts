@@ -5,15 +5,17 @@
  * overdue supervision, counts and the working-day calendar. Scope checks live in the services.
  */
 import { z } from "zod";
-import { contextOf } from "../../http/access-policy";
+import { contextOf, registerRecordVisibility } from "../../http/access-policy";
 import { pageQuerySchema } from "../../http/pagination";
 import type { AppServices } from "../../http/services";
 import { idParam, type ZodApp } from "../../http/zod-app";
 import { todayIso } from "../../shared/time";
+import { readableModules } from "../access/actor";
 import { withSigning } from "../signing/signing.context";
 import { addWorkingDays, listCalendarDays } from "./workflow.calendar";
 import { registerGeneralRequestTypes } from "./workflow.general-types";
 import { listRequestTypes } from "./workflow.registry";
+import * as repo from "./workflow.repo";
 import * as schemas from "./workflow.schemas";
 import * as service from "./workflow.service";
 import * as supervision from "./workflow.supervision";
@@ -23,8 +25,18 @@ const tags = ["workflow"];
 const read = { module: "workflow", action: "read" } as const;
 const write = { module: "workflow", action: "write" } as const;
 const approve = { module: "workflow", action: "approve" } as const;
+// Routes naming a request: the access policy refuses one the caller cannot see (scope, module).
+const record = { kind: "request", param: "id" } as const;
+const readOne = { ...read, record } as const;
+const writeOne = { ...write, record } as const;
+const approveOne = { ...approve, record } as const;
 
 export function registerWorkflowRoutes(app: ZodApp, services: AppServices): void {
+  registerRecordVisibility(
+    "request",
+    async (db, actor, id) =>
+      (await repo.findVisibleRequest(db, actor.scope, id, readableModules(actor))) !== undefined,
+  );
   registerGeneralRequestTypes();
   const signingContext = (request: Parameters<typeof contextOf>[1]) =>
     withSigning(contextOf(services, request), services.config);
@@ -141,7 +153,7 @@ function registerRequestRoutes(app: ZodApp, services: AppServices, signingContex
     "/api/v1/workflow/requests/:id",
     {
       // Payloads in full (identity numbers of a key-field change); readRequestInFull audits the read.
-      config: { access: read, personalData: "full" },
+      config: { access: readOne, personalData: "full" },
       schema: {
         tags,
         summary:
@@ -156,7 +168,7 @@ function registerRequestRoutes(app: ZodApp, services: AppServices, signingContex
   app.get(
     "/api/v1/workflow/requests/:id/verification",
     {
-      config: { access: read },
+      config: { access: readOne },
       schema: {
         tags,
         summary: "Verify every signature of a request (and its archive deposit); names altered steps",
@@ -173,7 +185,7 @@ function registerRequestRoutes(app: ZodApp, services: AppServices, signingContex
   app.post(
     "/api/v1/workflow/requests/:id/resubmit",
     {
-      config: { access: write },
+      config: { access: writeOne },
       schema: {
         tags,
         summary: "Resubmit a returned request with an edited payload (a new round)",
@@ -188,7 +200,7 @@ function registerRequestRoutes(app: ZodApp, services: AppServices, signingContex
   app.post(
     "/api/v1/workflow/requests/:id/withdraw",
     {
-      config: { access: write },
+      config: { access: writeOne },
       schema: {
         tags,
         summary: "Withdraw a request before any decision (or while it lies returned with you)",
@@ -203,7 +215,7 @@ function registerRequestRoutes(app: ZodApp, services: AppServices, signingContex
   app.post(
     "/api/v1/workflow/requests/:id/comments",
     {
-      config: { access: read },
+      config: { access: readOne },
       schema: {
         tags,
         summary: "Comment on the current step (submitting and deciding units; needs write or approve)",
@@ -239,7 +251,7 @@ function registerDecisionRoutes(app: ZodApp, signingContext: SigningContextOf): 
     app.post(
       `/api/v1/workflow/requests/:id/${path}`,
       {
-        config: { access: approve },
+        config: { access: approveOne },
         schema: {
           tags,
           summary: `${summary}; signed with your unit's seal. Carries the version you saw.`,

@@ -14,8 +14,8 @@ import type { DB, WorkflowDecision, WorkflowSide } from "../../db/schema";
 import { canonicalJson } from "../../shared/canonical-json";
 import { AppError, conflict, notFound, unprocessable } from "../../shared/errors";
 import { todayIso } from "../../shared/time";
-import { type Action, can } from "../access/actor";
-import { isPathInScope } from "../access/scope";
+import { type Action, can, readableModules } from "../access/actor";
+import { unitIdInScope } from "../access/scope";
 import { anchorAuditHead } from "../audit/audit.anchor";
 import { recordAudit } from "../audit/audit.service";
 import type { ServiceContext } from "../context";
@@ -125,7 +125,8 @@ async function resolveParties(
     parties[side] = unit;
   }
   const initiating = initiatingParty(parties);
-  if (!initiating || !isPathInScope(ctx.actor.scope, initiating.path)) throw notFound("unit_not_found");
+  if (!initiating || !(await unitIdInScope(db, ctx.actor.scope, initiating.id)))
+    throw notFound("unit_not_found");
   return parties;
 }
 
@@ -262,7 +263,8 @@ export async function submitRequest(ctx: ServiceContext, input: SubmitInput): Pr
 }
 
 async function requireVisible(ctx: ServiceContext, db: Trx | ServiceContext["db"], id: number) {
-  const request = await repo.findVisibleRequest(db, ctx.actor.scope, id);
+  // A request is read with its type's module's read permission, like the records it is about.
+  const request = await repo.findVisibleRequest(db, ctx.actor.scope, id, readableModules(ctx.actor));
   if (!request) throw notFound("request_not_found");
   return request;
 }
@@ -566,6 +568,8 @@ async function archiveRequest(ctx: SigningContext, trx: Trx, requestId: number, 
       unitId: ctx.actor.unitId,
       title: requestHeading(type, record.request.title).slice(0, 300),
       kind: "workflow_request",
+      // Read with the request type's module's permission (a transfer's record takes students:read).
+      module: type.module,
       retentionClass: type.retentionClass ?? "y30",
       subjects: [
         { type: "workflow_request", id: String(requestId) },

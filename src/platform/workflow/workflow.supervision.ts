@@ -5,7 +5,7 @@
  */
 import { type PageQuery, pageWindow, toPage } from "../../http/pagination";
 import { todayIso } from "../../shared/time";
-import { can } from "../access/actor";
+import { can, readableModules } from "../access/actor";
 import type { ServiceContext } from "../context";
 import { supervisorOf, unitById } from "../signing/units";
 import { addDays, WorkingCalendar } from "./workflow.calendar";
@@ -13,7 +13,13 @@ import { listRequestTypes } from "./workflow.registry";
 import * as repo from "./workflow.repo";
 
 export async function searchRequests(ctx: ServiceContext, filter: repo.RequestFilter, page: PageQuery) {
-  const { rows, cappedTotal } = await repo.searchRequests(ctx.db, ctx.actor.scope, filter, pageWindow(page));
+  const { rows, cappedTotal } = await repo.searchRequests(
+    ctx.db,
+    ctx.actor.scope,
+    filter,
+    pageWindow(page),
+    readableModules(ctx.actor),
+  );
   return toPage(rows, cappedTotal, page);
 }
 
@@ -48,7 +54,13 @@ export async function inbox(ctx: ServiceContext, query: InboxQuery, page: PageQu
  */
 export async function overdue(ctx: ServiceContext, page: PageQuery) {
   const today = todayIso();
-  const { rows, cappedTotal } = await repo.overdueSteps(ctx.db, ctx.actor.scope, today, pageWindow(page));
+  const { rows, cappedTotal } = await repo.overdueSteps(
+    ctx.db,
+    ctx.actor.scope,
+    today,
+    pageWindow(page),
+    readableModules(ctx.actor),
+  );
   const earliest = rows.reduce((min, r) => (r.due_on && r.due_on < min ? r.due_on : min), today);
   const calendar = await WorkingCalendar.load(ctx.db, earliest, addDays(today, 1));
   const escalations = new Map<number, { id: number; name: string } | null>();
@@ -74,7 +86,7 @@ async function escalationOf(ctx: ServiceContext, row: { acting_unit_id: number }
 
 export async function stats(ctx: ServiceContext) {
   const today = todayIso();
-  const units = await repo.pendingCountsByUnit(ctx.db, ctx.actor.scope, today);
-  const statuses = await repo.requestCountsByStatus(ctx.db, ctx.actor.scope);
+  const units = await repo.pendingCountsByUnit(ctx.db, ctx.actor.scope, today, readableModules(ctx.actor));
+  const statuses = await repo.requestCountsByStatus(ctx.db, ctx.actor.scope, readableModules(ctx.actor));
   return { today, units, statuses };
 }

@@ -9,9 +9,11 @@
  *   signer   — unit, user, time, seal, key
  *   signature / personal_signature / seal — the cryptographic checks
  */
+
 import type { Executor } from "../../db/database";
 import { canonicalJson } from "../../shared/canonical-json";
 import { notFound } from "../../shared/errors";
+import { readableModules } from "../access/actor";
 import type { ServiceContext } from "../context";
 import { type ArchiveVerification, verifyItem } from "../signing/archive.service";
 import { findSeal } from "../signing/seals.repo";
@@ -180,7 +182,12 @@ export async function verifyVisibleRequest(
   signing: SigningServices,
   requestId: number,
 ): Promise<RequestVerification> {
-  const request = await repo.findVisibleRequest(ctx.db, ctx.actor.scope, requestId);
+  const request = await repo.findVisibleRequest(
+    ctx.db,
+    ctx.actor.scope,
+    requestId,
+    readableModules(ctx.actor),
+  );
   if (!request) throw notFound("request_not_found");
   return verifyRequestSignatures(ctx.db, signing, requestId);
 }

@@ -915,4 +915,7 @@ export const en: Messages = {
   "auditAction.archive.deposit": "Archived",
   "auditAction.system.backup": "Backup made",
   "auditAction.system.restore": "Restored from a backup",
+  "auditAction.archive.read": "Archive item read (personal data)",
+  "auditAction.archive.list": "Archive items listed (personal data)",
+  "auditAction.job.resume": "Job resumed for its orderer",
 };

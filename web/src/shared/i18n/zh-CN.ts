@@ -901,6 +901,9 @@ export const zhCN = {
   "auditAction.archive.deposit": "电子档案归档",
   "auditAction.system.backup": "数据备份",
   "auditAction.system.restore": "从备份恢复",
+  "auditAction.archive.read": "查阅电子档案（含个人信息）",
+  "auditAction.archive.list": "查询电子档案列表（含个人信息）",
+  "auditAction.job.resume": "代为继续执行任务",
 };
 
 export type MessageKey = keyof typeof zhCN;
