@@ -13,6 +13,14 @@ export function identityNumber(birthDate: string, sequence = 101, address = "330
   return first17 + computeIdentityCheckCharacter(first17);
 }
 
+/**
+ * A number written in Han digits (12 → 一二), for test names that must differ: a person's name
+ * cannot hold digits (person-name.ts).
+ */
+export function hanNumber(n: number): string {
+  return [...String(n)].map((d) => "零一二三四五六七八九"[Number(d)]).join("");
+}
+
 /** A complete registration (template keys) for a primary pupil born on the date. */
 export function sampleStudent(
   birthDate: string,

@@ -1,7 +1,7 @@
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestNode, openTestSchool, type TestNode } from "../../../test/support/app";
-import { sampleStudent } from "../../../test/support/students";
+import { hanNumber, sampleStudent } from "../../../test/support/students";
 import { systemContext } from "../../bootstrap";
 import type { ServiceContext } from "../../platform/context";
 import { STUDENT_FIELDS, templateHeader } from "./students.fields";
@@ -27,7 +27,11 @@ function pupils(tag: string, n: number): Record<string, unknown>[] {
   const month = monthOf.get(tag)!;
   return Array.from({ length: n }, (_, i) => {
     const birthDate = new Date(Date.UTC(2016, month, 1 + i)).toISOString().slice(0, 10).replaceAll("-", "");
-    const row = { ...sampleStudent(birthDate, { sequence: 301 }), name: `${tag}${i}`, schoolCode: SCHOOL };
+    const row = {
+      ...sampleStudent(birthDate, { sequence: 301 }),
+      name: `${tag}${hanNumber(i)}`,
+      schoolCode: SCHOOL,
+    };
     return i === 0 ? { ...row, idDocumentType: "Z", identityNumber: "", sex: "1" } : row;
   });
 }

@@ -7,9 +7,11 @@
 import { isUtf8 } from "node:buffer";
 import type { CodeRegistry } from "../../platform/codes/codes.service";
 import { toCompactLocalDate } from "../../platform/identifiers/identity-number";
+import { isPlainHanName } from "../../platform/identifiers/person-name";
 import { formatCopyValue, isCopySpecial } from "../../platform/imports/copy";
 import { normaliseHeader, readSpreadsheet } from "../../platform/imports/spreadsheet";
 import { AppError, type FieldError } from "../../shared/errors";
+import { isStorableText } from "../../shared/text";
 import { isIsoDate } from "../../shared/time";
 import { STUDENT_FIELDS, type StudentField } from "./students.fields";
 import { isCompatibleStage, type RegistrySchool, toColumns } from "./students.service";
@@ -529,6 +531,8 @@ export function fastChecker(
   const kinds = Uint8Array.from(STUDENT_FIELDS, (field) => KIND_NUMBERS[field.kind]);
   const required = Uint8Array.from(STUDENT_FIELDS, (field) => (field.required ? 1 : 0));
   const maxLength = Uint32Array.from(STUDENT_FIELDS, (field) => field.maxLength ?? 0);
+  /** Person names: only a plain Han name is sure here; any other goes to normalisePersonName. */
+  const personName = Uint8Array.from(STUDENT_FIELDS, (field) => (field.personName ? 1 : 0));
   /** Digits of a division code: 6, or 12 for division12. */
   const digits = Uint8Array.from(STUDENT_FIELDS, (field) => (field.kind === "division12" ? 12 : 6));
   /** Per code field: cell → the code checkStudentRecord would store, "" when it refuses the cell. */
@@ -576,6 +580,7 @@ export function fastChecker(
       if (max > 0 && raw.length > max) return undefined;
       switch (kinds[i]) {
         case TEXT:
+          if (personName[i] === 1 ? !isPlainHanName(raw) : !isStorableText(raw)) return undefined;
           values[i] = raw;
           break;
         case CODE: {

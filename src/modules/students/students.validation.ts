@@ -6,6 +6,8 @@
 
 import type { CodeRegistry } from "../../platform/codes/codes.service";
 import { validateIdentityNumber } from "../../platform/identifiers/identity-number";
+import { normalisePersonName } from "../../platform/identifiers/person-name";
+import { unstorableCharacter } from "../../shared/text";
 import { isIsoDate } from "../../shared/time";
 import { FIELD_BY_KEY, STUDENT_FIELDS, type StudentField } from "./students.fields";
 
@@ -99,12 +101,18 @@ function parseField(field: StudentField, raw: string, codes: CodeRegistry, probl
     return null;
   };
   if (raw === "") return field.required ? fail("field_required") : null;
+  // A NUL or a broken surrogate pair, from a spreadsheet cell or a form: no field can store it.
+  const unstorable = unstorableCharacter(raw);
+  if (unstorable) return fail("text_unstorable_character", { codePoint: unstorable });
   if (field.maxLength && raw.length > field.maxLength)
     return fail("field_too_long", { max: field.maxLength });
   switch (field.kind) {
     case "text":
-    case "document":
-      return raw;
+    case "document": {
+      if (!field.personName) return raw;
+      const name = normalisePersonName(raw);
+      return name.ok ? name.value : fail(name.code, name.params);
+    }
     case "code": {
       const resolved = codes.resolve(field.codeSet!, raw);
       return resolved ?? fail("code_unknown", { codeSet: field.header, value: raw });
