@@ -18,6 +18,7 @@ import {
   startImport,
   studentTemplate,
 } from "./students.import";
+import { duplicateHolderSchema } from "./students.schemas";
 
 const tags = ["students"];
 const XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
@@ -41,7 +42,11 @@ const reportSchema = z.object({
   errorRows: z.number(),
   errorCount: z.number(),
   duplicateRows: z.array(
-    issue.extend({ relatedRow: z.number().nullable(), relatedStudentId: z.number().nullable() }),
+    issue.extend({
+      relatedRow: z.number().nullable(),
+      relatedStudentId: z.number().nullable(),
+      holder: duplicateHolderSchema.nullable(),
+    }),
   ),
   errors: z.array(issue),
   truncated: z.boolean(),

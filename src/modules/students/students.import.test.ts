@@ -563,8 +563,12 @@ describe("duplicates", () => {
       expect.objectContaining({
         row: 2,
         code: "duplicate_identity",
+        // The holder is in the clerk's county: the id is given, for a link to the record.
         relatedStudentId: registered.id,
-        message: `该身份证件号已在其他学校登记学籍（疑似重复学籍，相关学籍 ID ${registered.id}）`,
+        holder: expect.objectContaining({ studentId: registered.id, schoolCode: SISTER_SCHOOL }),
+        message: expect.stringMatching(
+          new RegExp(`^该身份证件号已在其他学校登记学籍（疑似重复学籍）：浙江省 .+（学校标识码 ${SISTER_SCHOOL}），学籍号 G330102\\*{8}\\d{3}[0-9X]$`),
+        ),
       }),
       expect.objectContaining({ row: 4, column: "姓名", code: "duplicate_person" }),
     ]);

@@ -74,7 +74,13 @@ export function registerStudentRoutes(app: ZodApp, services: AppServices): void 
           201: z.object({
             id: z.number(),
             studentNumber: z.string(),
-            problems: z.array(z.object({ kind: z.string(), relatedStudentId: z.number().nullable() })),
+            problems: z.array(
+              z.object({
+                kind: z.string(),
+                relatedStudentId: z.number().nullable(),
+                holder: schemas.duplicateHolderSchema.nullable(),
+              }),
+            ),
           }),
         },
       },
