@@ -20,6 +20,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { projectRoot } from "../../config";
+import { AppError } from "../../shared/errors";
 import { unstorableCharacter } from "../../shared/text";
 
 export const PERSON_NAME_ERROR_CODES = [
@@ -258,4 +259,16 @@ export function normalisePersonName(raw: string, profile: NameProfile = "person"
   }
   if (previous === "separator") return fail("person_name.separator_misplaced");
   return { ok: true, value };
+}
+
+/**
+ * The normalised name, or a 422 validation_failed naming the field: for services that take a
+ * single name (account display names, responsible persons).
+ */
+export function requirePersonName(raw: string, field: string, profile: NameProfile = "person"): string {
+  const result = normalisePersonName(raw, profile);
+  if (result.ok) return result.value;
+  throw new AppError("validation_failed", 422, {}, [
+    { path: field, code: result.code, ...(result.params ? { params: result.params } : {}) },
+  ]);
 }
