@@ -17,7 +17,8 @@ import {
 } from "fastify-type-provider-zod";
 import { registerAccessPolicy } from "./http/access-policy";
 import { registerHealthRoutes } from "./http/health.routes";
-import { registerProblemHandlers } from "./http/problem";
+import { registerInputGuard } from "./http/input-guard";
+import { registerProblemHandlers, requestIdOptions } from "./http/problem";
 import type { AppServices } from "./http/services";
 import type { ZodApp } from "./http/zod-app";
 import { registerDashboardRoutes } from "./modules/dashboard/dashboard.routes";
@@ -61,6 +62,7 @@ export async function buildApp(services: AppServices, options: BuildOptions = {}
     trustProxy: false,
     // Row ids in URLs are numbers; anything longer than this is an attack or a typo.
     routerOptions: { maxParamLength: 200 },
+    ...requestIdOptions,
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -70,6 +72,8 @@ export async function buildApp(services: AppServices, options: BuildOptions = {}
     app,
     hasConsole ? { spaFallback: (_request, reply) => reply.sendFile("index.html") } : {},
   );
+  // Before the access policy: no hook or handler sees a NUL or a lone surrogate.
+  registerInputGuard(app);
 
   await app.register(fastifyCookie);
   await app.register(fastifyMultipart, {

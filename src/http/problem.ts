@@ -2,8 +2,13 @@
  * Every error leaves the service as an RFC 9457 problem document:
  *   { type, title, status, code, detail, instance, errors: [{ path, code, message }] }
  * `code` is stable (see src/shared/messages.ts); `detail` and each `message` are in the caller's
- * language (Accept-Language: zh-CN by default, en). Stack traces never leave the process.
+ * language (Accept-Language: zh-CN by default, en). Stack traces never leave the process, and
+ * neither does a library's own message: an unexpected error is a 500 `internal_error` with a
+ * generic message and the request id (also the `x-request-id` header), which the log line of
+ * the error carries too, so an administrator finds the cause from what the user quotes. Field
+ * errors from the schemas are worded from the catalogue, not by Zod.
  */
+import { randomUUID } from "node:crypto";
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from "fastify-type-provider-zod";
 import { AppError, type FieldError } from "../shared/errors";
@@ -18,8 +23,20 @@ export interface Problem {
   code: string;
   detail: string;
   instance: string;
+  /** The request id: quoted to an administrator, found in the log. */
+  requestId: string;
   errors?: { path: string; code: string; message: string }[];
 }
+
+/**
+ * Fastify options for request ids: random (not a counter that restarts with the process), and
+ * never taken from a client header, which could forge or flood log correlation.
+ */
+export const requestIdOptions = {
+  genReqId: () => randomUUID(),
+  requestIdHeader: false as const,
+  requestIdLogLabel: "requestId",
+};
 
 export function requestLocale(request: FastifyRequest): Locale {
   return localeFromHeader(request.headers["accept-language"]);
@@ -29,9 +46,8 @@ function localiseFieldError(
   error: FieldError,
   locale: Locale,
 ): { path: string; code: string; message: string } {
-  const message = hasMessage(error.code)
-    ? formatMessage(error.code, locale, error.params)
-    : (error.message ?? formatMessage("field_invalid", locale));
+  // Only catalogue wording reaches the user: a message some library wrote is never shown.
+  const message = formatMessage(hasMessage(error.code) ? error.code : "field_invalid", locale, error.params);
   return { path: error.path, code: error.code, message };
 }
 
@@ -50,6 +66,7 @@ export function buildProblem(
     code,
     detail: formatMessage(code, locale, params),
     instance: request.url,
+    requestId: String(request.id),
   };
   if (fieldErrors.length > 0) problem.errors = fieldErrors.map((e) => localiseFieldError(e, locale));
   return problem;
@@ -89,6 +106,11 @@ function zodFieldErrors(
   });
 }
 
+/** The 500 of an unexpected error: the generic message and the request id, nothing of the error. */
+function sendInternalError(request: FastifyRequest, reply: FastifyReply) {
+  return sendProblem(request, reply, 500, "internal_error", { requestId: String(request.id) });
+}
+
 export interface ProblemHandlerOptions {
   /** Serves the console's index page for unknown non-API GETs (single-page app routes). */
   spaFallback?:
@@ -107,7 +129,7 @@ export function registerProblemHandlers(app: FastifyInstance, options: ProblemHa
     }
     if (isResponseSerializationError(error)) {
       request.log.error({ err: error, issues: error.cause.issues }, "response does not match its schema");
-      return sendProblem(request, reply, 500, "internal");
+      return sendInternalError(request, reply);
     }
     switch (error.code) {
       case "FST_ERR_CTP_BODY_TOO_LARGE":
@@ -128,7 +150,11 @@ export function registerProblemHandlers(app: FastifyInstance, options: ProblemHa
       return sendProblem(request, reply, error.statusCode, code);
     }
     request.log.error({ err: error }, "unhandled error");
-    return sendProblem(request, reply, 500, "internal");
+    return sendInternalError(request, reply);
+  });
+  app.addHook("onSend", async (request, reply, payload) => {
+    reply.header("x-request-id", String(request.id));
+    return payload;
   });
   app.setNotFoundHandler((request, reply) => {
     if (options.spaFallback && request.method === "GET" && !request.url.startsWith("/api/")) {

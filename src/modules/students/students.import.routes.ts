@@ -4,6 +4,7 @@
  */
 import { z } from "zod";
 import { contextOf } from "../../http/access-policy";
+import { requireStorableText } from "../../http/input-guard";
 import { requestLocale } from "../../http/problem";
 import type { AppServices } from "../../http/services";
 import type { ZodApp } from "../../http/zod-app";
@@ -111,6 +112,7 @@ function registerUploadRoute(app: ZodApp, services: AppServices): void {
     async (request, reply) => {
       const file = await request.file();
       if (!file) throw new AppError("import_empty", 400);
+      requireStorableText(file.filename, "file.filename");
       const buffer = await file.toBuffer();
       const started = await startImport(contextOf(services, request), services.database, buffer, {
         fileName: file.filename,

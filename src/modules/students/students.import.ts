@@ -29,7 +29,7 @@ import type { ServiceContext } from "../../platform/context";
 import { copyText } from "../../platform/imports/copy";
 import { writeCsv, writeXlsx, type XlsxColumn } from "../../platform/imports/spreadsheet";
 import { createJob, registerJobRunner, setProgress } from "../../platform/jobs/jobs.service";
-import { AppError, conflict, notFound, unprocessable } from "../../shared/errors";
+import { AppError, conflict, notFound, publicErrorCode, unprocessable } from "../../shared/errors";
 import { formatMessage, type Locale } from "../../shared/messages";
 import { todayIso } from "../../shared/time";
 import { bulkModeWorthIt, type Relaxed, relax, restore, type SqlRunner } from "./students.bulk";
@@ -503,8 +503,9 @@ async function failJob(
   phase: StudentImportPhase,
   error: unknown,
 ): Promise<void> {
-  const message =
-    error instanceof AppError ? error.code : error instanceof Error ? error.message : String(error);
+  // Shown in the import's report: a stable code; the error itself goes to the log.
+  const message = publicErrorCode(error);
+  if (!(error instanceof AppError)) console.error(`student import ${jobId} failed`, error);
   await ctx.db
     .updateTable("student_import")
     .set({ phase, updated_at: sql`now()` })
