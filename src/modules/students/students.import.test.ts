@@ -567,7 +567,9 @@ describe("duplicates", () => {
         relatedStudentId: registered.id,
         holder: expect.objectContaining({ studentId: registered.id, schoolCode: SISTER_SCHOOL }),
         message: expect.stringMatching(
-          new RegExp(`^该身份证件号已在其他学校登记学籍（疑似重复学籍）：浙江省 .+（学校标识码 ${SISTER_SCHOOL}），学籍号 G330102\\*{8}\\d{3}[0-9X]$`),
+          new RegExp(
+            `^该身份证件号已在其他学校登记学籍（疑似重复学籍）：浙江省 .+（学校标识码 ${SISTER_SCHOOL}），学籍号 G330102\\*{8}\\d{3}[0-9X]$`,
+          ),
         ),
       }),
       expect.objectContaining({ row: 4, column: "姓名", code: "duplicate_person" }),
