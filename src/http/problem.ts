@@ -23,8 +23,8 @@ export interface Problem {
   code: string;
   detail: string;
   instance: string;
-  /** The request id: quoted to an administrator, found in the log. */
-  requestId: string;
+  /** On a 500: the request id, quoted to an administrator, found in the log (every response has it as x-request-id). */
+  requestId?: string;
   errors?: { path: string; code: string; message: string }[];
 }
 
@@ -66,8 +66,8 @@ export function buildProblem(
     code,
     detail: formatMessage(code, locale, params),
     instance: request.url,
-    requestId: String(request.id),
   };
+  if (status >= 500) problem.requestId = String(request.id);
   if (fieldErrors.length > 0) problem.errors = fieldErrors.map((e) => localiseFieldError(e, locale));
   return problem;
 }
