@@ -103,7 +103,7 @@ describe("unexpected errors", () => {
       expect(response.headers["x-request-id"]).toBe(problem.requestId);
       expect(problem.requestId).toMatch(/^[0-9a-f-]{36}$/);
       expect(response.body).not.toMatch(/Cannot read|undefined|TypeError/);
-      const logged = lines.map((l) => JSON.parse(l)).find((l) => l.requestId === problem.requestId);
+      const logged = lines.map((l) => JSON.parse(l)).find((l) => l.reqId === problem.requestId);
       expect(logged).toMatchObject({
         msg: "unhandled error",
         err: { message: expect.stringMatching(/Cannot read/) },

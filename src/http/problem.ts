@@ -35,7 +35,6 @@ export interface Problem {
 export const requestIdOptions = {
   genReqId: () => randomUUID(),
   requestIdHeader: false as const,
-  requestIdLogLabel: "requestId",
 };
 
 export function requestLocale(request: FastifyRequest): Locale {
