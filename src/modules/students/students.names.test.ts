@@ -232,6 +232,15 @@ describe("a duplicate names its holder", () => {
       },
     });
     expect(JSON.stringify(response.json())).not.toContain(`"relatedStudentId":${first.id}`);
+    // The problem queue of the foreign county names the holder the same way.
+    const queue = (await foreignClerk.get("/api/v1/students/problems?kind=duplicate_identity")).json();
+    expect(queue.items).toEqual([
+      expect.objectContaining({
+        studentId: response.json().id,
+        relatedStudentId: null,
+        holder: expect.objectContaining({ studentId: null, schoolCode: SCHOOL }),
+      }),
+    ]);
     // The import of the foreign county says the same, in its message too.
     const other = identityNumber("20160302", 101);
     const held = (
