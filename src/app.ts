@@ -17,8 +17,9 @@ import {
 } from "fastify-type-provider-zod";
 import { registerAccessPolicy } from "./http/access-policy";
 import { registerHealthRoutes } from "./http/health.routes";
+import { registerInputGuard } from "./http/input-guard";
 import { registerResponseMasking, serializeRequestForLog } from "./http/masking";
-import { registerProblemHandlers } from "./http/problem";
+import { registerProblemHandlers, requestIdOptions } from "./http/problem";
 import { loadRateLimits, type RateLimitSettings, registerRateLimits } from "./http/rate-limit";
 import { registerSecurityHeaders } from "./http/security-headers";
 import type { AppServices } from "./http/services";
@@ -76,6 +77,7 @@ export async function buildApp(services: AppServices, options: BuildOptions = {}
     trustProxy: false,
     // Row ids in URLs are numbers; anything longer than this is an attack or a typo.
     routerOptions: { maxParamLength: 200 },
+    ...requestIdOptions,
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -85,6 +87,8 @@ export async function buildApp(services: AppServices, options: BuildOptions = {}
     app,
     hasConsole ? { spaFallback: (_request, reply) => reply.sendFile("index.html") } : {},
   );
+  // Before the access policy: no hook or handler sees a NUL or a lone surrogate.
+  registerInputGuard(app);
 
   await app.register(fastifyCookie);
   await app.register(fastifyMultipart, {

@@ -17,8 +17,10 @@ import { hashPassword } from "../platform/access/passwords";
 import * as responsible from "../platform/access/responsible.service";
 import { recordAudit } from "../platform/audit/audit.service";
 import { openSchool, type SchoolInput } from "../platform/orgs/orgs.service";
-import { withSigning } from "../platform/signing/signing.context";
+import { signingServicesFor, withSigning } from "../platform/signing/signing.context";
 import { decide, submitRequest } from "../platform/workflow/workflow.service";
+import { AppError } from "../shared/errors";
+import { formatMessage } from "../shared/messages";
 
 interface DemoUser {
   username: string;
@@ -75,8 +77,26 @@ export interface DemoReport {
   password: string;
 }
 
+/**
+ * The demo's pending request is approved with signatures: where signing cannot work (PostgreSQL
+ * without EDUMIS_SIGNING_KEY) the load must stop before it writes anything, not after the
+ * students, which a second start would then skip for good.
+ */
+async function requireSigningKey(services: AppServices): Promise<void> {
+  try {
+    await signingServicesFor(services.config).vault.encrypt("00", "demo-signing-key-check");
+  } catch (error) {
+    if (!(error instanceof AppError && error.code === "signing_unavailable")) throw error;
+    throw new Error(
+      `${formatMessage("signing_unavailable", "zh-CN")}：请设置 EDUMIS_SIGNING_KEY（32 字节随机数的 Base64，如 openssl rand -base64 32）后重新启动，演示数据未写入。\n` +
+        `${formatMessage("signing_unavailable", "en")}: set EDUMIS_SIGNING_KEY (32 random bytes in Base64, e.g. openssl rand -base64 32) and start again; no demo data was written.`,
+    );
+  }
+}
+
 export async function seedDemo(services: AppServices): Promise<DemoReport> {
   const demo = await readDemoFile();
+  await requireSigningKey(services);
   const ctx = await systemContext(services);
   let schoolsCreated = 0;
   for (const school of demo.schools) {
@@ -179,7 +199,7 @@ async function actorOf(services: AppServices, username: string) {
  * no students yet, so a second start adds nothing.
  */
 async function seedStudents(services: AppServices, demo: DemoFile): Promise<number> {
-  const { defaults, records, duplicateOf } = demo.students;
+  const { records } = demo.students;
   const schoolCode = records[0]?.schoolCode;
   if (!schoolCode) return 0;
   const school = await services.db
@@ -187,10 +207,17 @@ async function seedStudents(services: AppServices, demo: DemoFile): Promise<numb
     .select("unit_id")
     .where("school_code", "=", schoolCode)
     .executeTakeFirstOrThrow();
+  // One transaction: the students, the duplicate and the signed approvals are there together
+  // or not at all, so a start that fails midway leaves nothing a second start would skip.
+  return inTransaction(services.db, (trx) => seedStudentsIn({ ...services, db: trx }, demo, school.unit_id));
+}
+
+async function seedStudentsIn(services: AppServices, demo: DemoFile, schoolUnitId: number): Promise<number> {
+  const { defaults, records, duplicateOf } = demo.students;
   const existing = await services.db
     .selectFrom("student")
     .select("id")
-    .where("school_unit_id", "=", school.unit_id)
+    .where("school_unit_id", "=", schoolUnitId)
     .limit(1)
     .execute();
   if (existing.length > 0) return 0;
@@ -217,7 +244,7 @@ async function seedStudents(services: AppServices, demo: DemoFile): Promise<numb
     type: pending.type,
     payload: {
       studentId: ids[pending.studentIndex],
-      schoolId: school.unit_id,
+      schoolId: schoolUnitId,
       reason: pending.reason,
       from: pending.from,
       until: pending.until,

@@ -2,8 +2,13 @@
  * Every error leaves the service as an RFC 9457 problem document:
  *   { type, title, status, code, detail, instance, errors: [{ path, code, message }] }
  * `code` is stable (see src/shared/messages.ts); `detail` and each `message` are in the caller's
- * language (Accept-Language: zh-CN by default, en). Stack traces never leave the process.
+ * language (Accept-Language: zh-CN by default, en). Stack traces never leave the process, and
+ * neither does a library's own message: an unexpected error is a 500 `internal_error` with a
+ * generic message and the request id (also the `x-request-id` header), which the log line of
+ * the error carries too, so an administrator finds the cause from what the user quotes. Field
+ * errors from the schemas are worded from the catalogue, not by Zod.
  */
+import { randomUUID } from "node:crypto";
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from "fastify-type-provider-zod";
 import { AppError, type FieldError } from "../shared/errors";
@@ -18,8 +23,19 @@ export interface Problem {
   code: string;
   detail: string;
   instance: string;
+  /** On a 500: the request id, quoted to an administrator, found in the log (every response has it as x-request-id). */
+  requestId?: string;
   errors?: { path: string; code: string; message: string }[];
 }
+
+/**
+ * Fastify options for request ids: random (not a counter that restarts with the process), and
+ * never taken from a client header, which could forge or flood log correlation.
+ */
+export const requestIdOptions = {
+  genReqId: () => randomUUID(),
+  requestIdHeader: false as const,
+};
 
 export function requestLocale(request: FastifyRequest): Locale {
   return localeFromHeader(request.headers["accept-language"]);
@@ -29,9 +45,8 @@ function localiseFieldError(
   error: FieldError,
   locale: Locale,
 ): { path: string; code: string; message: string } {
-  const message = hasMessage(error.code)
-    ? formatMessage(error.code, locale, error.params)
-    : (error.message ?? formatMessage("field_invalid", locale));
+  // Only catalogue wording reaches the user: a message some library wrote is never shown.
+  const message = formatMessage(hasMessage(error.code) ? error.code : "field_invalid", locale, error.params);
   return { path: error.path, code: error.code, message };
 }
 
@@ -51,6 +66,7 @@ export function buildProblem(
     detail: formatMessage(code, locale, params),
     instance: request.url,
   };
+  if (status >= 500) problem.requestId = String(request.id);
   if (fieldErrors.length > 0) problem.errors = fieldErrors.map((e) => localiseFieldError(e, locale));
   return problem;
 }
@@ -69,24 +85,32 @@ export function sendProblem(
     .send(buildProblem(request, status, code, params, fieldErrors));
 }
 
-/** Zod issue codes become the field error codes clients see, with readable paths. */
+/**
+ * Zod issue codes become the field error codes clients see, with readable paths. The type
+ * provider gives each issue as { keyword: its code, instancePath, message }; the message is
+ * Zod's English and is used only to tell a missing field, or a catalogue code our own
+ * refinements name (e.g. calendar_date_invalid) — never shown.
+ */
 function zodFieldErrors(
-  validation: { instancePath: string; message?: string; params?: Record<string, unknown> }[],
+  validation: { keyword?: string; instancePath: string; message?: string }[],
   context: string,
 ): FieldError[] {
   return validation.map((issue) => {
-    const zodIssue = (issue.params?.issue ?? {}) as {
-      code?: string;
-      path?: (string | number)[];
-      message?: string;
-    };
-    const path = [context, ...(zodIssue.path ?? issue.instancePath.split("/").filter(Boolean))].join(".");
+    const path = [context, ...issue.instancePath.split("/").filter(Boolean)].join(".");
+    const message = issue.message ?? "";
     const code =
-      zodIssue.code === "invalid_type" && /received undefined/.test(issue.message ?? "")
+      issue.keyword === "invalid_type" && /received undefined/.test(message)
         ? "field_required"
-        : (zodIssue.code ?? "field_invalid");
-    return { path, code, message: issue.message ?? zodIssue.message };
+        : issue.keyword === "custom" && hasMessage(message)
+          ? message
+          : (issue.keyword ?? "field_invalid");
+    return { path, code };
   });
+}
+
+/** The 500 of an unexpected error: the generic message and the request id, nothing of the error. */
+function sendInternalError(request: FastifyRequest, reply: FastifyReply) {
+  return sendProblem(request, reply, 500, "internal_error", { requestId: String(request.id) });
 }
 
 export interface ProblemHandlerOptions {
@@ -107,7 +131,7 @@ export function registerProblemHandlers(app: FastifyInstance, options: ProblemHa
     }
     if (isResponseSerializationError(error)) {
       request.log.error({ err: error, issues: error.cause.issues }, "response does not match its schema");
-      return sendProblem(request, reply, 500, "internal");
+      return sendInternalError(request, reply);
     }
     switch (error.code) {
       case "FST_ERR_CTP_BODY_TOO_LARGE":
@@ -128,7 +152,11 @@ export function registerProblemHandlers(app: FastifyInstance, options: ProblemHa
       return sendProblem(request, reply, error.statusCode, code);
     }
     request.log.error({ err: error }, "unhandled error");
-    return sendProblem(request, reply, 500, "internal");
+    return sendInternalError(request, reply);
+  });
+  app.addHook("onSend", async (request, reply, payload) => {
+    reply.header("x-request-id", String(request.id));
+    return payload;
   });
   app.setNotFoundHandler((request, reply) => {
     if (options.spaFallback && request.method === "GET" && !request.url.startsWith("/api/")) {

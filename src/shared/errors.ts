@@ -57,3 +57,12 @@ export function sqlState(error: unknown): string | undefined {
   }
   return undefined;
 }
+
+/**
+ * What of an error may be stored or shown (a failed job's `error`): its stable code when it is
+ * an AppError, otherwise `internal_error` — never the message of a library ("Cannot read
+ * properties of undefined"), which goes to the log alone.
+ */
+export function publicErrorCode(error: unknown): string {
+  return error instanceof AppError ? error.code : "internal_error";
+}

@@ -5,6 +5,7 @@
 
 import { type StudentErrorCode, studentMessages } from "../modules/students/students.messages";
 import { type IdentifierErrorCode, identifierMessages } from "../platform/identifiers/identifiers.errors";
+import { type PersonNameErrorCode, personNameMessages } from "../platform/identifiers/person-name";
 import { type WorkflowErrorCode, workflowMessages } from "../platform/workflow/workflow.messages";
 
 export type Locale = "zh-CN" | "en";
@@ -252,16 +253,46 @@ const platformMessages = {
     "zh-CN": "下达该任务的账号已停用，任务不能继续",
     en: "The account that ordered the job is disabled; the job cannot run",
   },
+  // Issue 13: input no field can hold, unexpected errors and the schema checks' own wording.
+  text_unstorable_character: {
+    "zh-CN": "含有不能保存的字符 {codePoint}（空字符或残缺的字符编码），请重新输入",
+    en: "Contains a character that cannot be stored, {codePoint} (a NUL or a broken character encoding); type it again",
+  },
+  internal_error: {
+    "zh-CN": "系统内部错误，请稍后重试；如需联系管理员，请提供错误编号 {requestId}",
+    en: "Internal error; try again later. If you contact the administrator, quote the error number {requestId}",
+  },
+  calendar_date_invalid: {
+    "zh-CN": "不是有效的日期，应为 YYYY-MM-DD（如 2026-09-01）",
+    en: "Not a real calendar date; use YYYY-MM-DD (e.g. 2026-09-01)",
+  },
+  invalid_type: { "zh-CN": "类型不正确", en: "Wrong type of value" },
+  too_small: { "zh-CN": "过短或过小", en: "Too short or too small" },
+  too_big: { "zh-CN": "过长或过大", en: "Too long or too large" },
+  invalid_format: { "zh-CN": "格式不正确", en: "Invalid format" },
+  invalid_value: { "zh-CN": "不是可选的值之一", en: "Not one of the allowed values" },
+  unrecognized_keys: { "zh-CN": "含有不认识的字段", en: "Contains unknown fields" },
+  invalid_union: { "zh-CN": "格式不正确", en: "Invalid value" },
+  not_multiple_of: { "zh-CN": "数值不正确", en: "Invalid number" },
+  invalid_key: { "zh-CN": "字段名不正确", en: "Invalid field name" },
+  invalid_element: { "zh-CN": "其中有不正确的值", en: "Contains an invalid value" },
+  custom: { "zh-CN": "格式不正确", en: "Invalid value" },
 } satisfies Record<string, Message>;
 
 export type PlatformErrorCode = keyof typeof platformMessages;
-export type ErrorCode = PlatformErrorCode | IdentifierErrorCode | WorkflowErrorCode | StudentErrorCode;
+export type ErrorCode =
+  | PlatformErrorCode
+  | IdentifierErrorCode
+  | WorkflowErrorCode
+  | StudentErrorCode
+  | PersonNameErrorCode;
 
 const catalogue: Record<string, Message> = {
   ...platformMessages,
   ...identifierMessages,
   ...workflowMessages,
   ...studentMessages,
+  ...personNameMessages,
 };
 
 export function hasMessage(code: string): code is ErrorCode {

@@ -13,6 +13,15 @@ export function identityNumber(birthDate: string, sequence = 101, address = "330
   return first17 + computeIdentityCheckCharacter(first17);
 }
 
+/**
+ * A number written with one Han letter per digit, for test names that must differ: a person's
+ * name cannot hold digits (person-name.ts). The letters are U+4E00 + digit (一丁丂七丄丅丆万丈三),
+ * so names sort as the digits did.
+ */
+export function hanNumber(n: number): string {
+  return [...String(n)].map((d) => String.fromCharCode(0x4e00 + Number(d))).join("");
+}
+
 /** A complete registration (template keys) for a primary pupil born on the date. */
 export function sampleStudent(
   birthDate: string,

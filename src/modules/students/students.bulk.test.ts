@@ -1,7 +1,7 @@
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestNode, openTestSchool, type TestNode } from "../../../test/support/app";
-import { sampleStudent } from "../../../test/support/students";
+import { hanNumber, sampleStudent } from "../../../test/support/students";
 import { systemContext } from "../../bootstrap";
 import type { ServiceContext } from "../../platform/context";
 import { STUDENT_FIELDS, templateHeader } from "./students.fields";
@@ -27,7 +27,11 @@ function pupils(tag: string, n: number): Record<string, unknown>[] {
   const month = monthOf.get(tag)!;
   return Array.from({ length: n }, (_, i) => {
     const birthDate = new Date(Date.UTC(2016, month, 1 + i)).toISOString().slice(0, 10).replaceAll("-", "");
-    const row = { ...sampleStudent(birthDate, { sequence: 301 }), name: `${tag}${i}`, schoolCode: SCHOOL };
+    const row = {
+      ...sampleStudent(birthDate, { sequence: 301 }),
+      name: `${tag}${hanNumber(i)}`,
+      schoolCode: SCHOOL,
+    };
     return i === 0 ? { ...row, idDocumentType: "Z", identityNumber: "", sex: "1" } : row;
   });
 }
@@ -93,14 +97,17 @@ describe("bulk mode of the import commit", () => {
       .where("name", "like", "整批%")
       .orderBy("name")
       .execute();
-    expect(created.map((s) => s.number_kind)).toEqual(["J", "G", "G", "G", "G"]);
+    // The first pupil (no identity number) has a J number, the others G numbers.
+    expect(created.map((s) => [s.name, s.number_kind]).sort()).toEqual(
+      [0, 1, 2, 3, 4].map((i) => [`整批${hanNumber(i)}`, i === 0 ? "J" : "G"]).sort(),
+    );
     // The rebuilt unique constraint is enforced again.
     const taken = await node.services.db
       .selectFrom("student")
       .select("student_number")
       .executeTakeFirstOrThrow();
     await expect(
-      sql`UPDATE student SET student_number = ${taken.student_number} WHERE name = '整批1'`.execute(
+      sql`UPDATE student SET student_number = ${taken.student_number} WHERE name = ${`整批${hanNumber(1)}`}`.execute(
         node.services.db,
       ),
     ).rejects.toMatchObject({ code: "23505" });
@@ -110,7 +117,7 @@ describe("bulk mode of the import commit", () => {
     const jobId = await previewed("失败", 3);
     const schema = await registrySchema();
     const before = await counts();
-    await sql`ALTER TABLE student ADD CONSTRAINT test_bulk_fail CHECK (name <> '失败2') NOT VALID`.execute(
+    await sql`ALTER TABLE student ADD CONSTRAINT test_bulk_fail CHECK (name <> ${sql.lit(`失败${hanNumber(2)}`)}) NOT VALID`.execute(
       node.services.db,
     );
     try {

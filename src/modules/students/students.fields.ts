@@ -21,6 +21,8 @@ export interface StudentField {
   kind: FieldKind;
   codeSet?: string;
   maxLength?: number;
+  /** A person's name: normalised and checked by normalisePersonName (platform/identifiers). */
+  personName?: true;
 }
 
 const text = (key: string, header: string, required = false, maxLength = 100): StudentField => ({
@@ -47,7 +49,7 @@ const yesNo = (key: string, header: string, required = false): StudentField => (
 function guardian(n: 1 | 2): StudentField[] {
   const suffix = n === 1 ? "" : "2";
   return [
-    text(`guardian${n}Name`, `监护人${suffix}姓名`, false, 50),
+    { ...text(`guardian${n}Name`, `监护人${suffix}姓名`, false, 50), personName: true },
     code(`guardian${n}Relation`, `监护人${suffix}关系`, "guardian_relation"),
     code(`guardian${n}IdType`, `监护人${suffix}身份证件类型`, "id_document_type"),
     { key: `guardian${n}IdNumber`, header: `监护人${suffix}身份证件号`, required: false, kind: "document" },
@@ -58,7 +60,7 @@ function guardian(n: 1 | 2): StudentField[] {
 /** The template. 学校标识码 (first column) is the project's addition for uploads above school level. */
 export const STUDENT_FIELDS: StudentField[] = [
   { key: "schoolCode", header: "学校标识码", required: false, kind: "text", maxLength: 10 },
-  text("name", "姓名", true, 100),
+  { ...text("name", "姓名", true, 100), personName: true },
   code("sex", "性别", "sex", true),
   { key: "birthDate", header: "出生日期", required: true, kind: "date" },
   { key: "birthplace", header: "出生地", required: true, kind: "division12" },
@@ -91,7 +93,7 @@ export const STUDENT_FIELDS: StudentField[] = [
   code("disabilityType", "残疾类型", "disability_type"),
   text("auxNumber", "学籍辅号", false, 50),
   text("classNumber", "班内学号", false, 20),
-  text("formerName", "曾用名", false, 100),
+  { ...text("formerName", "曾用名", false, 100), personName: true },
   text("idValidUntil", "身份证件有效期", false, 20),
   ...guardian(1),
   ...guardian(2),

@@ -4,6 +4,7 @@
  */
 import { z } from "zod";
 import { contextOf } from "../../http/access-policy";
+import { requireStorableText } from "../../http/input-guard";
 import { requestLocale } from "../../http/problem";
 import type { AppServices } from "../../http/services";
 import type { ZodApp } from "../../http/zod-app";
@@ -18,6 +19,7 @@ import {
   startImport,
   studentTemplate,
 } from "./students.import";
+import { duplicateHolderSchema } from "./students.schemas";
 
 const tags = ["students"];
 const XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
@@ -41,7 +43,11 @@ const reportSchema = z.object({
   errorRows: z.number(),
   errorCount: z.number(),
   duplicateRows: z.array(
-    issue.extend({ relatedRow: z.number().nullable(), relatedStudentId: z.number().nullable() }),
+    issue.extend({
+      relatedRow: z.number().nullable(),
+      relatedStudentId: z.number().nullable(),
+      holder: duplicateHolderSchema.nullable(),
+    }),
   ),
   errors: z.array(issue),
   truncated: z.boolean(),
@@ -106,6 +112,7 @@ function registerUploadRoute(app: ZodApp, services: AppServices): void {
     async (request, reply) => {
       const file = await request.file();
       if (!file) throw new AppError("import_empty", 400);
+      requireStorableText(file.filename, "file.filename");
       const buffer = await file.toBuffer();
       const started = await startImport(contextOf(services, request), services.database, buffer, {
         fileName: file.filename,

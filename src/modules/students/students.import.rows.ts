@@ -7,10 +7,12 @@
 import { isUtf8 } from "node:buffer";
 import type { CodeRegistry } from "../../platform/codes/codes.service";
 import { toCompactLocalDate } from "../../platform/identifiers/identity-number";
+import { isPlainHanName } from "../../platform/identifiers/person-name";
 import { formatCopyValue, isCopySpecial } from "../../platform/imports/copy";
 import { normaliseHeader, readSpreadsheet } from "../../platform/imports/spreadsheet";
 import { AppError, type FieldError } from "../../shared/errors";
-import { isIsoDate } from "../../shared/time";
+import { isStorableText } from "../../shared/text";
+import { parseCalendarDate } from "../../shared/time";
 import { STUDENT_FIELDS, type StudentField } from "./students.fields";
 import { isCompatibleStage, type RegistrySchool, toColumns } from "./students.service";
 import {
@@ -422,12 +424,9 @@ class CellMemo {
 /** The problems of a clean row: none, shared rather than an array per row (frozen: never added to). */
 const NO_PROBLEMS = Object.freeze([]) as unknown as [];
 
-/** A date cell as checkStudentRecord normalises it (YYYYMMDD or YYYY-MM-DD, / or . allowed), or "". */
+/** A date cell as checkStudentRecord reads it (parseCalendarDate), or "". */
 function isoDateOf(raw: string): string {
-  const compact = /^\d{8}$/.test(raw)
-    ? `${raw.slice(0, 4)}-${raw.slice(4, 6)}-${raw.slice(6)}`
-    : raw.replace(/[/.]/g, "-");
-  return isIsoDate(compact) ? compact : "";
+  return parseCalendarDate(raw) ?? "";
 }
 
 /** A month cell as checkStudentRecord normalises it (YYYYMM, or with - / . between), or "". */
@@ -529,6 +528,8 @@ export function fastChecker(
   const kinds = Uint8Array.from(STUDENT_FIELDS, (field) => KIND_NUMBERS[field.kind]);
   const required = Uint8Array.from(STUDENT_FIELDS, (field) => (field.required ? 1 : 0));
   const maxLength = Uint32Array.from(STUDENT_FIELDS, (field) => field.maxLength ?? 0);
+  /** Person names: only a plain Han name is sure here; any other goes to normalisePersonName. */
+  const personName = Uint8Array.from(STUDENT_FIELDS, (field) => (field.personName ? 1 : 0));
   /** Digits of a division code: 6, or 12 for division12. */
   const digits = Uint8Array.from(STUDENT_FIELDS, (field) => (field.kind === "division12" ? 12 : 6));
   /** Per code field: cell → the code checkStudentRecord would store, "" when it refuses the cell. */
@@ -576,6 +577,7 @@ export function fastChecker(
       if (max > 0 && raw.length > max) return undefined;
       switch (kinds[i]) {
         case TEXT:
+          if (personName[i] === 1 ? !isPlainHanName(raw) : !isStorableText(raw)) return undefined;
           values[i] = raw;
           break;
         case CODE: {

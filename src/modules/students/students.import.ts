@@ -29,11 +29,12 @@ import type { ServiceContext } from "../../platform/context";
 import { copyText } from "../../platform/imports/copy";
 import { writeCsv, writeXlsx, type XlsxColumn } from "../../platform/imports/spreadsheet";
 import { createJob, registerJobRunner, setProgress } from "../../platform/jobs/jobs.service";
-import { AppError, conflict, notFound, unprocessable } from "../../shared/errors";
+import { AppError, conflict, notFound, publicErrorCode, unprocessable } from "../../shared/errors";
 import { formatMessage, type Locale } from "../../shared/messages";
 import { todayIso } from "../../shared/time";
 import { bulkModeWorthIt, type Relaxed, relax, restore, type SqlRunner } from "./students.bulk";
 import { STUDENT_FIELDS, type StudentField, templateHeader } from "./students.fields";
+import { type DuplicateHolder, duplicateHolders, holderParams } from "./students.holders";
 import {
   CHECK_CHARACTERS,
   CheckerDisagreement,
@@ -503,8 +504,9 @@ async function failJob(
   phase: StudentImportPhase,
   error: unknown,
 ): Promise<void> {
-  const message =
-    error instanceof AppError ? error.code : error instanceof Error ? error.message : String(error);
+  // Shown in the import's report: a stable code; the error itself goes to the log.
+  const message = publicErrorCode(error);
+  if (!(error instanceof AppError)) console.error(`student import ${jobId} failed`, error);
   await ctx.db
     .updateTable("student_import")
     .set({ phase, updated_at: sql`now()` })
@@ -1145,7 +1147,9 @@ export interface ReportIssue {
 
 export interface ReportDuplicate extends ReportIssue {
   relatedRow: number | null;
+  /** Only when the caller's scope holds the existing record (students.holders.ts). */
   relatedStudentId: number | null;
+  holder: DuplicateHolder | null;
 }
 
 export interface ImportReport {
@@ -1179,7 +1183,16 @@ function columnOf(field: string): string {
   return FIELD_BY_KEY.get(field)?.header ?? field;
 }
 
-function issueMessage(code: string, params: Record<string, string | number>, locale: Locale): string {
+function issueMessage(
+  code: string,
+  params: Record<string, string | number>,
+  locale: Locale,
+  holders?: Map<number, DuplicateHolder>,
+  relatedStudentId?: number | null,
+): string {
+  // A duplicate of a registered record names its holder, never the record's internal id.
+  if (holders && relatedStudentId !== null && relatedStudentId !== undefined)
+    return formatMessage(code, locale, holderParams(holders.get(relatedStudentId)));
   return formatMessage(code, locale, params);
 }
 
@@ -1207,6 +1220,11 @@ export async function getImport(ctx: ServiceContext, jobId: number, locale: Loca
     .where("kind", "=", "error")
     .executeTakeFirstOrThrow();
   const phase = effectivePhase(found.phase, found.job_status);
+  const holders = await duplicateHolders(
+    ctx,
+    ctx.db,
+    duplicates.map((d) => d.related_student_id),
+  );
   return {
     jobId,
     phase,
@@ -1226,9 +1244,11 @@ export async function getImport(ctx: ServiceContext, jobId: number, locale: Loca
       row: d.row_number,
       column: columnOf(d.field),
       code: d.code,
-      message: issueMessage(d.code, d.params, locale),
+      message: issueMessage(d.code, d.params, locale, holders, d.related_student_id),
       relatedRow: d.related_row,
-      relatedStudentId: d.related_student_id,
+      relatedStudentId:
+        d.related_student_id === null ? null : (holders.get(d.related_student_id)?.studentId ?? null),
+      holder: d.related_student_id === null ? null : (holders.get(d.related_student_id) ?? null),
     })),
     errors: errors.map((e) => ({
       row: e.row_number,
@@ -1288,10 +1308,15 @@ export async function importIssuesFile(
     .orderBy("row_number")
     .orderBy("seq")
     .execute();
+  const holders = await duplicateHolders(
+    ctx,
+    ctx.db,
+    issues.map((i) => i.related_student_id),
+  );
   const rows = issues.map((i) => [
     String(i.row_number),
     columnOf(i.field),
-    issueMessage(i.code, i.params, "zh-CN"),
+    issueMessage(i.code, i.params, "zh-CN", holders, i.related_student_id),
   ]);
   if (format === "csv") return writeCsv(ISSUE_HEADERS, rows);
   return writeXlsx(

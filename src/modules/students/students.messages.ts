@@ -63,12 +63,14 @@ export const studentMessages = {
   },
   // Spreadsheet import and export (students.import.ts, students.export.ts)
   duplicate_identity: {
-    "zh-CN": "该身份证件号已在其他学校登记学籍（疑似重复学籍，相关学籍 ID {studentId}）",
-    en: "The identity number is already registered at another school (suspected duplicate, record {studentId})",
+    "zh-CN":
+      "该身份证件号已在其他学校登记学籍（疑似重复学籍）：{provinceName} {schoolName}（学校标识码 {schoolCode}），学籍号 {studentNumber}",
+    en: "The identity number is already registered at another school (suspected duplicate): {schoolName} (school code {schoolCode}), {provinceName}, student number {studentNumber}",
   },
   duplicate_person: {
-    "zh-CN": "已有姓名、性别、出生日期相同的学籍（疑似重复学籍，相关学籍 ID {studentId}）",
-    en: "A record with the same name, sex and birth date exists (suspected duplicate, record {studentId})",
+    "zh-CN":
+      "已有姓名、性别、出生日期相同的学籍（疑似重复学籍）：{provinceName} {schoolName}（学校标识码 {schoolCode}），学籍号 {studentNumber}",
+    en: "A record with the same name, sex and birth date exists (suspected duplicate): {schoolName} (school code {schoolCode}), {provinceName}, student number {studentNumber}",
   },
   import_not_found: { "zh-CN": "导入任务不存在", en: "The import does not exist" },
   import_not_committable: {

@@ -8,6 +8,7 @@ import "./students.workflow";
 import { withSigning } from "../../platform/signing/signing.context";
 import { requestPage, toRequestSummary } from "../../platform/workflow/workflow.schemas";
 import { issueRegistryCard, renderRegistryCard } from "./students.card";
+import { duplicateHolders } from "./students.holders";
 import { listProblems, resolutionRequests, scanProblems } from "./students.problems";
 import { orderPromotion } from "./students.promotion";
 import * as schemas from "./students.schemas";
@@ -74,7 +75,13 @@ export function registerStudentRoutes(app: ZodApp, services: AppServices): void 
           201: z.object({
             id: z.number(),
             studentNumber: z.string(),
-            problems: z.array(z.object({ kind: z.string(), relatedStudentId: z.number().nullable() })),
+            problems: z.array(
+              z.object({
+                kind: z.string(),
+                relatedStudentId: z.number().nullable(),
+                holder: schemas.duplicateHolderSchema.nullable(),
+              }),
+            ),
           }),
         },
       },
@@ -233,7 +240,11 @@ export function registerStudentRoutes(app: ZodApp, services: AppServices): void 
               kind: z.string(),
               status: z.string(),
               detail: z.record(z.string(), z.unknown()),
-              relatedStudentId: z.number().nullable(),
+              relatedStudentId: z
+                .number()
+                .nullable()
+                .describe("The other record of a duplicate, only when it is in my scope"),
+              holder: schemas.duplicateHolderSchema.nullable(),
               resolution: z.string().nullable(),
               requestId: z
                 .number()
@@ -254,7 +265,14 @@ export function registerStudentRoutes(app: ZodApp, services: AppServices): void 
     },
     async (request) => {
       const { page, pageSize, ...filter } = request.query;
-      const result = await listProblems(contextOf(services, request), filter, { page, pageSize });
+      const ctx = contextOf(services, request);
+      const result = await listProblems(ctx, filter, { page, pageSize });
+      const holders = await duplicateHolders(
+        ctx,
+        ctx.db,
+        result.items.map((p) => p.related_student_id),
+      );
+      const holderOf = (id: number | null) => (id === null ? undefined : holders.get(id));
       return {
         ...result,
         items: result.items.map((p) => ({
@@ -262,7 +280,8 @@ export function registerStudentRoutes(app: ZodApp, services: AppServices): void 
           kind: p.kind,
           status: p.status,
           detail: p.detail,
-          relatedStudentId: p.related_student_id,
+          relatedStudentId: holderOf(p.related_student_id)?.studentId ?? null,
+          holder: holderOf(p.related_student_id) ?? null,
           resolution: p.resolution,
           requestId: p.resolution_request_id,
           resolvedAt: p.resolved_at ? new Date(p.resolved_at).toISOString() : null,

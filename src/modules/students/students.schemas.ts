@@ -13,6 +13,16 @@ export const registrationBody = z
   )
   .strict();
 
+/** Who holds the record a suspected duplicate duplicates (students.holders.ts). */
+export const duplicateHolderSchema = z.object({
+  studentId: z.number().nullable(),
+  studentNumber: z.string(),
+  schoolName: z.string(),
+  schoolCode: z.string(),
+  provinceCode: z.string(),
+  provinceName: z.string(),
+});
+
 export const studentListQuery = pageQuerySchema.extend({
   q: z.string().trim().min(1).max(40).optional(),
   schoolId: z.coerce.number().int().positive().optional(),

@@ -15,6 +15,7 @@ import { maskIdentityNumber, maskStudentNumber } from "../../platform/identifier
 import { findUnitById } from "../../platform/orgs/orgs.repo";
 import { AppError, notFound, unprocessable } from "../../shared/errors";
 import { todayIso } from "../../shared/time";
+import { type DuplicateHolder, duplicateHolders } from "./students.holders";
 import * as numbers from "./students.numbers";
 import * as repo from "./students.repo";
 import {
@@ -78,7 +79,11 @@ export async function resolveSchool(
 export interface Registration {
   id: number;
   studentNumber: string;
-  problems: { kind: string; relatedStudentId: number | null }[];
+  /**
+   * Suspected duplicates: who holds the other record (school, province, masked number); its id
+   * only when the caller's scope holds it (students.holders.ts).
+   */
+  problems: { kind: string; relatedStudentId: number | null; holder: DuplicateHolder | null }[];
 }
 
 /** The columns of a record, from the checked fields. */
@@ -144,69 +149,95 @@ export async function registerStudent(
     );
   }
   return inTransaction(options.db ?? ctx.db, async (trx) => {
-    const school = await resolveSchool(ctx, trx, record.schoolCode);
-    const stage = stageOfGrade(ctx.codes, record.grade);
-    if (
-      school.stages.length > 0 &&
-      !school.stages.includes(stage) &&
-      !isCompatibleStage(stage, school.stages)
-    ) {
-      throw unprocessable("grade_not_offered", { stage }, [
-        { path: "grade", code: "grade_not_offered", params: { stage } },
-      ]);
-    }
-    const found: Registration["problems"] = [];
-    let studentNumber: string;
-    if (record.idDocumentType === RESIDENT_ID_CARD && record.identityNumber) {
-      const existing = await repo.findByIdentityNumber(trx, record.identityNumber);
-      if (existing.length === 0) studentNumber = numbers.gNumber(record.identityNumber);
-      else {
-        studentNumber = await numbers.newLNumber(trx, school.divisionCode, record.birthDate);
-        found.push({ kind: "duplicate_identity", relatedStudentId: existing[0]!.id });
-      }
-    } else {
-      studentNumber = await numbers.nextJNumber(trx, school.divisionCode, record.birthDate);
-      const same = await repo.findSamePerson(trx, record);
-      if (same.length > 0) found.push({ kind: "duplicate_person", relatedStudentId: same[0]!.id });
-    }
-    const id = await repo.insertStudent(trx, {
-      ...toColumns(record),
-      student_number: studentNumber,
-      number_kind: studentNumber[0] as "G" | "J" | "L",
-      province_code: school.provinceCode,
-      school_unit_id: school.id,
-      stage,
-      status: IN_SCHOOL,
-      suspended_since: null,
-    });
-    for (const problem of found) {
-      await repo.insertProblem(trx, {
-        studentId: id,
-        kind: problem.kind as "duplicate_identity",
-        relatedStudentId: problem.relatedStudentId,
-      });
-    }
-    const effectiveOn = options.effectiveOn ?? todayIso();
-    await repo.insertEvent(trx, {
-      studentId: id,
-      changeType: "11",
-      effectiveOn,
-      schoolUnitId: school.id,
-      after: { schoolUnitId: school.id, grade: record.grade, className: record.className, status: IN_SCHOOL },
-      actorUserId: ctx.actor.userId,
-    });
-    await recordAudit(trx, {
-      actor: ctx.actor,
-      ip: ctx.ip,
-      action: "student.register",
-      module: "students",
-      subjectType: "student",
-      subjectId: id,
-      subjectUnitPath: school.path,
-      detail: { studentNumber, identityNumber: record.identityNumber, problems: found.map((p) => p.kind) },
-    });
-    return { id, studentNumber, problems: found };
+    const registered = await registerChecked(ctx, trx, record, options.effectiveOn);
+    const holders = await duplicateHolders(
+      ctx,
+      trx,
+      registered.found.map((p) => p.relatedStudentId),
+    );
+    return {
+      id: registered.id,
+      studentNumber: registered.studentNumber,
+      problems: registered.found.map((p) => {
+        const holder = p.relatedStudentId === null ? undefined : holders.get(p.relatedStudentId);
+        return { kind: p.kind, relatedStudentId: holder?.studentId ?? null, holder: holder ?? null };
+      }),
+    };
   });
+}
+
+async function registerChecked(
+  ctx: ServiceContext,
+  trx: Executor,
+  record: StudentRecord,
+  effectiveOnOption: string | undefined,
+): Promise<{
+  id: number;
+  studentNumber: string;
+  found: { kind: string; relatedStudentId: number | null }[];
+}> {
+  const school = await resolveSchool(ctx, trx, record.schoolCode);
+  const stage = stageOfGrade(ctx.codes, record.grade);
+  if (
+    school.stages.length > 0 &&
+    !school.stages.includes(stage) &&
+    !isCompatibleStage(stage, school.stages)
+  ) {
+    throw unprocessable("grade_not_offered", { stage }, [
+      { path: "grade", code: "grade_not_offered", params: { stage } },
+    ]);
+  }
+  const found: { kind: string; relatedStudentId: number | null }[] = [];
+  let studentNumber: string;
+  if (record.idDocumentType === RESIDENT_ID_CARD && record.identityNumber) {
+    const existing = await repo.findByIdentityNumber(trx, record.identityNumber);
+    if (existing.length === 0) studentNumber = numbers.gNumber(record.identityNumber);
+    else {
+      studentNumber = await numbers.newLNumber(trx, school.divisionCode, record.birthDate);
+      found.push({ kind: "duplicate_identity", relatedStudentId: existing[0]!.id });
+    }
+  } else {
+    studentNumber = await numbers.nextJNumber(trx, school.divisionCode, record.birthDate);
+    const same = await repo.findSamePerson(trx, record);
+    if (same.length > 0) found.push({ kind: "duplicate_person", relatedStudentId: same[0]!.id });
+  }
+  const id = await repo.insertStudent(trx, {
+    ...toColumns(record),
+    student_number: studentNumber,
+    number_kind: studentNumber[0] as "G" | "J" | "L",
+    province_code: school.provinceCode,
+    school_unit_id: school.id,
+    stage,
+    status: IN_SCHOOL,
+    suspended_since: null,
+  });
+  for (const problem of found) {
+    await repo.insertProblem(trx, {
+      studentId: id,
+      kind: problem.kind as "duplicate_identity",
+      relatedStudentId: problem.relatedStudentId,
+    });
+  }
+  const effectiveOn = effectiveOnOption ?? todayIso();
+  await repo.insertEvent(trx, {
+    studentId: id,
+    changeType: "11",
+    effectiveOn,
+    schoolUnitId: school.id,
+    after: { schoolUnitId: school.id, grade: record.grade, className: record.className, status: IN_SCHOOL },
+    actorUserId: ctx.actor.userId,
+  });
+  await recordAudit(trx, {
+    actor: ctx.actor,
+    ip: ctx.ip,
+    action: "student.register",
+    module: "students",
+    subjectType: "student",
+    subjectId: id,
+    subjectUnitPath: school.path,
+    detail: { studentNumber, identityNumber: record.identityNumber, problems: found.map((p) => p.kind) },
+  });
+  return { id, studentNumber, found };
 }
 
 /** A nine-year or twelve-year school lists its stages; a grade of any of them is offered. */

@@ -50,7 +50,13 @@ describe("registration", () => {
     expect(response.statusCode).toBe(201);
     const body = response.json();
     expect(body.studentNumber).toMatch(/^L33010220150301\d{4}$/);
-    expect(body.problems).toEqual([{ kind: "duplicate_identity", relatedStudentId: expect.any(Number) }]);
+    expect(body.problems).toEqual([
+      {
+        kind: "duplicate_identity",
+        relatedStudentId: expect.any(Number),
+        holder: expect.objectContaining({ schoolCode: SCHOOL, studentId: expect.any(Number) }),
+      },
+    ]);
     const detail = (await schoolClerk.get(`/api/v1/students/${body.id}`)).json();
     expect(detail.problems).toEqual([
       expect.objectContaining({ kind: "duplicate_identity", status: "open" }),
@@ -70,7 +76,16 @@ describe("registration", () => {
     expect(first.problems).toEqual([]);
     const second = (await register(schoolClerk, noId)).json();
     expect(second.studentNumber).toMatch(/^J33010220160815002[0-9X]$/);
-    expect(second.problems).toEqual([{ kind: "duplicate_person", relatedStudentId: first.id }]);
+    expect(second.problems).toEqual([
+      {
+        kind: "duplicate_person",
+        relatedStudentId: first.id,
+        holder: expect.objectContaining({
+          studentId: first.id,
+          studentNumber: expect.stringMatching(/^J\d{6}\*+/),
+        }),
+      },
+    ]);
   });
 
   it("explains bad input field by field in Chinese and writes nothing", async () => {

@@ -1,12 +1,14 @@
 /**
  * Turns what a clerk typed or a spreadsheet held into a checked student record: codes may come
- * as codes or as their Chinese labels, dates as YYYYMMDD or YYYY-MM-DD, yes/no as 是/否. Every
+ * as codes or as their Chinese labels, dates as YYYYMMDD or YYYY-MM-DD (parseCalendarDate), yes/no as 是/否. Every
  * problem is reported with the field it belongs to; nothing is guessed silently.
  */
 
 import type { CodeRegistry } from "../../platform/codes/codes.service";
 import { validateIdentityNumber } from "../../platform/identifiers/identity-number";
-import { isIsoDate } from "../../shared/time";
+import { normalisePersonName } from "../../platform/identifiers/person-name";
+import { unstorableCharacter } from "../../shared/text";
+import { parseCalendarDate } from "../../shared/time";
 import { FIELD_BY_KEY, STUDENT_FIELDS, type StudentField } from "./students.fields";
 
 export interface Guardian {
@@ -77,13 +79,6 @@ function asText(value: unknown): string {
   return String(value).trim();
 }
 
-function normaliseDate(value: string): string | undefined {
-  const compact = /^\d{8}$/.test(value)
-    ? `${value.slice(0, 4)}-${value.slice(4, 6)}-${value.slice(6)}`
-    : value.replace(/[/.]/g, "-");
-  return isIsoDate(compact) ? compact : undefined;
-}
-
 function normaliseMonth(value: string): string | undefined {
   const match = /^(\d{4})[-/.]?(\d{2})$/.exec(value);
   if (!match) return undefined;
@@ -99,18 +94,24 @@ function parseField(field: StudentField, raw: string, codes: CodeRegistry, probl
     return null;
   };
   if (raw === "") return field.required ? fail("field_required") : null;
+  // A NUL or a broken surrogate pair, from a spreadsheet cell or a form: no field can store it.
+  const unstorable = unstorableCharacter(raw);
+  if (unstorable) return fail("text_unstorable_character", { codePoint: unstorable });
   if (field.maxLength && raw.length > field.maxLength)
     return fail("field_too_long", { max: field.maxLength });
   switch (field.kind) {
     case "text":
-    case "document":
-      return raw;
+    case "document": {
+      if (!field.personName) return raw;
+      const name = normalisePersonName(raw);
+      return name.ok ? name.value : fail(name.code, name.params);
+    }
     case "code": {
       const resolved = codes.resolve(field.codeSet!, raw);
       return resolved ?? fail("code_unknown", { codeSet: field.header, value: raw });
     }
     case "date":
-      return normaliseDate(raw) ?? fail("date_invalid", { value: raw });
+      return parseCalendarDate(raw) ?? fail("date_invalid", { value: raw });
     case "month":
       return normaliseMonth(raw) ?? fail("month_invalid", { value: raw });
     case "division":

@@ -8,10 +8,12 @@ import type { Transaction } from "kysely";
 import { z } from "zod";
 import type { DB } from "../../db/schema";
 import type { PageQuery } from "../../http/pagination";
+import { isoDate } from "../../http/zod-app";
 import { can } from "../../platform/access/actor";
 import { unitIdInScope } from "../../platform/access/scope";
 import type { ServiceContext } from "../../platform/context";
 import { validateIdentityNumber } from "../../platform/identifiers/identity-number";
+import { normalisePersonName, requirePersonName } from "../../platform/identifiers/person-name";
 import { registerRequestType, type WorkflowRequest } from "../../platform/workflow/workflow.registry";
 import { searchRequests } from "../../platform/workflow/workflow.supervision";
 import { AppError, conflict, notFound, unprocessable } from "../../shared/errors";
@@ -303,7 +305,7 @@ registerRequestType({
 
 // ---------------------------------------------------------------- suspension and resumption
 
-const suspensionPayload = studentRef.extend({ reason, from: z.iso.date(), until: z.iso.date() });
+const suspensionPayload = studentRef.extend({ reason, from: isoDate, until: isoDate });
 
 registerRequestType({
   code: "student_suspension",
@@ -385,7 +387,7 @@ function leavingType(
   status: string,
   allowed: string[],
 ) {
-  const payload = studentRef.extend({ reason: reason.optional(), effectiveOn: z.iso.date().optional() });
+  const payload = studentRef.extend({ reason: reason.optional(), effectiveOn: isoDate.optional() });
   registerRequestType({
     code,
     module: "students",
@@ -486,9 +488,19 @@ registerRequestType({
 const keyChangePayload = studentRef.extend({
   changes: z
     .object({
-      name: z.string().trim().min(1).max(100).optional(),
+      // Stored normalised when it is a name; checkKeyChange refuses it with the rule's code otherwise.
+      name: z
+        .string()
+        .trim()
+        .min(1)
+        .max(100)
+        .transform((value) => {
+          const name = normalisePersonName(value);
+          return name.ok ? name.value : value;
+        })
+        .optional(),
       sex: z.enum(["1", "2"]).optional(),
-      birthDate: z.iso.date().optional(),
+      birthDate: isoDate.optional(),
       idDocumentType: z.string().max(2).optional(),
       identityNumber: z.string().trim().toUpperCase().max(30).optional(),
     })
@@ -503,6 +515,7 @@ function checkKeyChange(
   p: KeyChange,
   current: { id_document_type: string; birth_date: string; sex: string },
 ) {
+  if (p.changes.name !== undefined) requirePersonName(p.changes.name, "changes.name");
   const type = p.changes.idDocumentType ?? current.id_document_type;
   if (p.changes.idDocumentType)
     ctx.codes.require("id_document_type", p.changes.idDocumentType, "changes.idDocumentType");

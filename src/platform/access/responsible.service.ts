@@ -8,6 +8,7 @@ import { type PageQuery, pageWindow, toPage } from "../../http/pagination";
 import { AppError, notFound, unprocessable } from "../../shared/errors";
 import { recordAudit } from "../audit/audit.service";
 import type { ServiceContext } from "../context";
+import { requirePersonName } from "../identifiers/person-name";
 import { findUnitById } from "../orgs/orgs.repo";
 import { can } from "./actor";
 import { unitInScope } from "./scope";
@@ -61,7 +62,7 @@ export async function assign(
       .where("duty", "=", duty)
       .executeTakeFirst();
     const values = {
-      name: person.name,
+      name: requirePersonName(person.name, "name"),
       position: person.position ?? null,
       phone: person.phone,
       email: person.email ?? null,

@@ -10,6 +10,7 @@ import { AppError, conflict, notFound, sqlState, unprocessable } from "../../sha
 import { recordAudit } from "../audit/audit.service";
 import type { ServiceContext } from "../context";
 import { maskPhoneNumber } from "../identifiers/masking";
+import { requirePersonName } from "../identifiers/person-name";
 import * as repo from "./access.repo";
 import { type Actor, can } from "./actor";
 import { scopeOfUnit } from "./auth.service";
@@ -178,9 +179,14 @@ export interface NewUser {
 
 export async function createUser(
   ctx: ServiceContext,
-  input: NewUser,
+  rawInput: NewUser,
 ): Promise<{ id: number; temporaryPassword: string }> {
   requireAccess(ctx, "write");
+  // The name rule of person-name.ts (display-name profile): stored normalised, hostile text refused.
+  const input = {
+    ...rawInput,
+    displayName: requirePersonName(rawInput.displayName, "displayName", "displayName"),
+  };
   const unit = await unitForUser(ctx, input.unitId);
   // Creating an account with roles is granting them: the grant rule is the outrank rule.
   await checkGrantableRoles(ctx, input.roles, unit, undefined, "user.create");
@@ -270,7 +276,8 @@ export async function updateUser(
   requireAccess(ctx, "write");
   const user = await requireOutranked(ctx, id, "user.update");
   const values: { display_name?: string; phone?: string | null; status?: "active" | "disabled" } = {};
-  if (update.displayName !== undefined) values.display_name = update.displayName;
+  if (update.displayName !== undefined)
+    values.display_name = requirePersonName(update.displayName, "displayName", "displayName");
   if (update.phone !== undefined) values.phone = update.phone;
   if (update.status !== undefined) values.status = update.status;
   if (Object.keys(values).length === 0) return;

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { contextOf } from "../../http/access-policy";
 import type { AppServices } from "../../http/services";
-import type { ZodApp } from "../../http/zod-app";
+import { isoDateOrTime, type ZodApp } from "../../http/zod-app";
 import { notFound } from "../../shared/errors";
 import { findUnitById } from "../orgs/orgs.repo";
 import { signingServicesFor } from "../signing/signing.context";
@@ -41,8 +41,8 @@ export function registerAuditRoutes(app: ZodApp, services: AppServices): void {
           subjectType: z.string().max(32).optional(),
           subjectId: z.string().max(64).optional(),
           outcome: z.enum(["success", "failure", "denied"]).optional(),
-          from: z.coerce.date().optional(),
-          to: z.coerce.date().optional(),
+          from: isoDateOrTime.optional(),
+          to: isoDateOrTime.optional(),
           withinUnitId: z.coerce.number().int().positive().optional(),
           beforeId: z.coerce.number().int().positive().optional(),
           limit: z.coerce.number().int().min(1).max(200).default(50),

@@ -12,7 +12,7 @@
 import type { Kysely } from "kysely";
 import { sql } from "kysely";
 import type { DB } from "../../db/schema";
-import { AppError, conflict, notFound } from "../../shared/errors";
+import { AppError, conflict, notFound, publicErrorCode } from "../../shared/errors";
 import { type Actor, can, type Module } from "../access/actor";
 import { buildActor } from "../access/auth.service";
 import { unitInScope } from "../access/scope";
@@ -133,8 +133,9 @@ export async function runJob(
         .execute();
     },
     async (error: unknown) => {
-      const message =
-        error instanceof AppError ? error.code : error instanceof Error ? error.message : String(error);
+      // The job's error is shown to users: a stable code; the error itself goes to the log.
+      const message = publicErrorCode(error);
+      if (!(error instanceof AppError)) console.error(`job ${jobId} failed`, error);
       await ctx.db
         .updateTable("job")
         .set({

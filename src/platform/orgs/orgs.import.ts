@@ -10,7 +10,7 @@ import { sql } from "kysely";
 import { inTransaction } from "../../db/database";
 import { AppError, type FieldError } from "../../shared/errors";
 import { formatMessage, type Locale } from "../../shared/messages";
-import { isIsoDate, todayIso } from "../../shared/time";
+import { parseCalendarDate, todayIso } from "../../shared/time";
 import { can } from "../access/actor";
 import { whereUnitInScope } from "../access/scope";
 import { recordAudit } from "../audit/audit.service";
@@ -214,10 +214,8 @@ async function checkRow(
     if (!checked.ok) for (const p of checked.problems) fail("creditCode", p.code, p.detail);
   }
   if (values.openedOn) {
-    const normalised = /^\d{8}$/.test(values.openedOn)
-      ? `${values.openedOn.slice(0, 4)}-${values.openedOn.slice(4, 6)}-${values.openedOn.slice(6)}`
-      : values.openedOn.replace(/\//g, "-");
-    if (isIsoDate(normalised)) values.openedOn = normalised;
+    const normalised = parseCalendarDate(values.openedOn);
+    if (normalised) values.openedOn = normalised;
     else fail("openedOn", "date_invalid", { value: values.openedOn });
   }
   const config = await loadDepartmentConfig();
