@@ -10,7 +10,7 @@ import type { Executor } from "../../db/database";
 import { can } from "../../platform/access/actor";
 import { schoolInScope } from "../../platform/access/scope";
 import type { ServiceContext } from "../../platform/context";
-import { maskIdentityNumber } from "../../platform/identifiers/masking";
+import { maskStudentNumber } from "../../platform/identifiers/masking";
 
 export interface DuplicateHolder {
   /** The existing record's id when the caller may open it, otherwise null. */
@@ -21,11 +21,6 @@ export interface DuplicateHolder {
   schoolCode: string;
   provinceCode: string;
   provinceName: string;
-}
-
-/** `G330102********0011`: the letter, then the rest masked as an identity number. */
-export function maskedStudentNumber(number: string): string {
-  return number.slice(0, 1) + maskIdentityNumber(number.slice(1));
 }
 
 /** The holders of the given student ids, by id (ids no longer registered are absent). */
@@ -59,7 +54,7 @@ export async function duplicateHolders(
   for (const row of rows) {
     holders.set(Number(row.id), {
       studentId: row.visible ? Number(row.id) : null,
-      studentNumber: maskedStudentNumber(row.student_number),
+      studentNumber: maskStudentNumber(row.student_number),
       schoolName: row.school_name,
       schoolCode: row.school_code ?? "",
       provinceCode: row.province_code,
