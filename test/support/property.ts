@@ -118,3 +118,51 @@ export function hostileString(options: { maxLength?: number } = {}): fc.Arbitrar
       .map(([piece, times]) => piece.repeat(times)),
   );
 }
+
+/** The text UTF-8 can carry: each lone surrogate becomes U+FFFD, as TextEncoder and Buffer.from write it. */
+export function wellFormed(text: string): string {
+  return text.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, "\ufffd");
+}
+
+let gbkTable: Map<number, number> | undefined;
+
+/** Every BMP character GBK encodes in two bytes, with its bytes, from the inverted table of Node's decoder. */
+function gbkCodes(): Map<number, number> {
+  if (!gbkTable) {
+    gbkTable = new Map();
+    const decoder = new TextDecoder("gbk");
+    for (let hi = 0x81; hi <= 0xfe; hi++) {
+      for (let lo = 0x40; lo <= 0xfe; lo++) {
+        if (lo === 0x7f) continue;
+        const character = decoder.decode(Buffer.from([hi, lo]));
+        if (character.length === 1 && character !== "\ufffd" && !gbkTable.has(character.charCodeAt(0)))
+          gbkTable.set(character.charCodeAt(0), (hi << 8) | lo);
+      }
+    }
+  }
+  return gbkTable;
+}
+
+/** Characters GBK can encode: printable ASCII and the two-byte ones (CJK, punctuation, full-width forms). */
+export function gbkCharacter(): fc.Arbitrary<string> {
+  const wide = [...gbkCodes().keys()].map((c) => String.fromCharCode(c));
+  return fc.oneof(fc.constantFrom(..." ,\"\r\nabcXYZ019.-_'\t"), fc.constantFrom(...wide));
+}
+
+/** GBK bytes of a text; throws on a character GBK lacks (a test bug). */
+export function gbkBytes(text: string): Buffer {
+  const table = gbkCodes();
+  const out = Buffer.alloc(text.length * 2);
+  let at = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) out[at++] = c;
+    else {
+      const code = table.get(c);
+      if (code === undefined) throw new Error(`no GBK for U+${c.toString(16)}`);
+      out[at++] = code >> 8;
+      out[at++] = code & 0xff;
+    }
+  }
+  return out.subarray(0, at);
+}
