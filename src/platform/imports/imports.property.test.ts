@@ -97,7 +97,7 @@ describe("CSV written by writeCsv and read by readSpreadsheet", () => {
         expect(read.encoding).toBe("utf-8");
         expect(read.rows).toEqual(expectedRows(headers, rows, wellFormed));
       }),
-      { numRuns: 300, timeLimitMs: 3_000 },
+      { numRuns: 300, timeLimitMs: 2_000 },
     );
   });
 
@@ -127,7 +127,7 @@ describe("CSV written by writeCsv and read by readSpreadsheet", () => {
         expect(fromGbk.encoding).toBe(isUtf8(gbk) ? "utf-8" : "gbk");
         if (!isUtf8(gbk)) expect(fromGbk.rows).toEqual(fromUtf8.rows);
       }),
-      { numRuns: 200, timeLimitMs: 3_000 },
+      { numRuns: 200, timeLimitMs: 2_000 },
     );
   });
 });
@@ -163,7 +163,7 @@ describe("readSpreadsheet on hostile bytes", () => {
   it("gives a sheet or an AppError for arbitrary bytes", async () => {
     await checkProperty(
       fc.asyncProperty(hostileBytes, (bytes) => expectSheetOrAppError(() => readSpreadsheet(bytes))),
-      { numRuns: 300, timeLimitMs: 3_000 },
+      { numRuns: 300, timeLimitMs: 2_000 },
     );
   });
 
@@ -191,7 +191,7 @@ describe("readSpreadsheet on hostile bytes", () => {
     );
     await checkProperty(
       fc.asyncProperty(damage, (bytes) => expectSheetOrAppError(() => readSpreadsheet(bytes))),
-      { numRuns: 60, timeLimitMs: 4_000 },
+      { numRuns: 60, timeLimitMs: 2_000 },
     );
   });
 });
@@ -267,7 +267,7 @@ describe("COPY text rows of arbitrary values", () => {
         );
         expect(await loaded()).toEqual(expected);
       }),
-      { numRuns: 40, timeLimitMs: 6_000 },
+      { numRuns: 40, timeLimitMs: 3_000 },
     );
   });
 
@@ -290,7 +290,7 @@ describe("COPY text rows of arbitrary values", () => {
         ).rejects.toThrow(/0x00|null character|NUL/i);
         expect(await loaded()).toEqual([]);
       }),
-      { numRuns: 8, timeLimitMs: 3_000 },
+      { numRuns: 8, timeLimitMs: 1_500 },
     );
   });
 });
