@@ -229,7 +229,8 @@ export async function issueSeal(ctx: SigningContext, input: SealIssueInput): Pro
     if (current?.status === "active" && current.valid_to >= todayIso()) {
       throw conflict("seal_already_active", { unit: unit.name });
     }
-    if (input.validTo && input.validFrom && input.validTo < input.validFrom) {
+    // validFrom defaults to today (writeSeal), so a validTo before today is refused too.
+    if (input.validTo && input.validTo < (input.validFrom ?? todayIso())) {
       throw unprocessable("validation_failed", {}, [{ path: "validTo", code: "field_invalid" }]);
     }
     const sealId = await writeSeal(trx, ctx.signing, {

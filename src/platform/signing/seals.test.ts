@@ -124,6 +124,18 @@ describe("issuing seals (GB/T 38540 structure, signed by the issuer)", () => {
     ).rejects.toMatchObject({ code: "seal_picture_invalid", status: 422 });
   });
 
+  it("refuses a seal that ends before it starts, also when it starts today by default (found by http-fuzz)", async () => {
+    // A validTo in the past without a validFrom used to reach the CHECK constraint: a 500.
+    const unitId = await unitIdByCode(node, "2133500002");
+    await expect(issueSeal(ctx.county!, { unitId, validTo: "2020-01-01" })).rejects.toMatchObject({
+      code: "validation_failed",
+      status: 422,
+    });
+    await expect(
+      issueSeal(ctx.county!, { unitId, validFrom: "2026-01-02", validTo: "2026-01-01" }),
+    ).rejects.toMatchObject({ code: "validation_failed", status: 422 });
+  });
+
   it("lets the nation's department issue its own seal (the root of trust)", async () => {
     const id = await issueSeal(ctx.nation!, { unitId: ctx.nation!.actor.unitId });
     const seal = (await findSeal(node.services.db, id))!;

@@ -1,0 +1,181 @@
+/**
+ * Shared settings of the property tests and fuzzers (fast-check), so that CI is reproducible and
+ * bounded while a developer can run a longer campaign:
+ *   FC_SEED=123 npx vitest run …       replays a run (fast-check prints the seed and the path of a failure);
+ *   FC_RUNS=20000 npx vitest run …     runs every property that many times, without the time limit;
+ *   FC_TIME_LIMIT_MS=60000             changes the time limit of each property (0: none).
+ * In CI every property runs its own number of runs from the fixed seed, and stops early (as a
+ * success, never hiding a failure already found) when its time limit is reached, so the whole set
+ * stays within its share of the suite's time on a 2-core machine.
+ */
+import fc from "fast-check";
+
+/** The seed of every property unless FC_SEED says otherwise: a fixed one, so CI runs are repeatable. */
+export const PROPERTY_SEED = integerFromEnv("FC_SEED") ?? 20_261_315;
+
+const RUNS_OVERRIDE = integerFromEnv("FC_RUNS");
+const TIME_LIMIT_OVERRIDE = integerFromEnv("FC_TIME_LIMIT_MS");
+
+function integerFromEnv(name: string): number | undefined {
+  const raw = process.env[name];
+  if (raw === undefined || raw.trim() === "") return undefined;
+  const value = Number(raw);
+  if (!Number.isSafeInteger(value)) throw new Error(`${name} must be an integer, got "${raw}"`);
+  return value;
+}
+
+export interface PropertyBudget {
+  /** Runs in CI; FC_RUNS replaces it. */
+  numRuns: number;
+  /** Milliseconds after which the property stops; FC_TIME_LIMIT_MS replaces it, FC_RUNS lifts it. */
+  timeLimitMs: number;
+}
+
+/**
+ * fast-check parameters for one property: the shared seed, the property's budget (or the
+ * developer's override) and a time limit. On failure fast-check reports the seed, the path and the
+ * shrunk counterexample, which replay it (`FC_SEED=… ` plus `path` in the parameters).
+ */
+export function propertyParameters<T>(budget: PropertyBudget, name?: string): fc.Parameters<T> {
+  const timeLimit = TIME_LIMIT_OVERRIDE ?? (RUNS_OVERRIDE === undefined ? budget.timeLimitMs : 0);
+  return {
+    seed: name === undefined ? PROPERTY_SEED : seedFor(name),
+    numRuns: RUNS_OVERRIDE ?? budget.numRuns,
+    ...(timeLimit > 0 ? { plugins: [fc.interruptAfterTimeLimit(timeLimit)] } : {}),
+  };
+}
+
+/**
+ * The seed of one of many properties built alike (one per route, say): the shared seed mixed with
+ * the name (FNV-1a), so that they do not all draw the same values, yet each is fixed.
+ */
+export function seedFor(name: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < name.length; i++) hash = Math.imul(hash ^ name.charCodeAt(i), 0x01000193);
+  return (hash ^ PROPERTY_SEED) | 0;
+}
+
+/** Asserts a synchronous or asynchronous property within a budget. */
+export async function checkProperty<T>(
+  property: fc.IProperty<T> | fc.IAsyncProperty<T>,
+  budget: PropertyBudget,
+): Promise<void> {
+  await fc.assert(property as fc.IAsyncProperty<T>, propertyParameters<T>(budget));
+}
+
+/** Characters that break naive code: NUL and other controls, quotes, separators, BOM, bidi overrides, lone surrogates. */
+export const HOSTILE_CHARACTERS: readonly string[] = [
+  "\u0000",
+  "\u0001",
+  "\u001f",
+  "\u007f",
+  "\t",
+  "\n",
+  "\r",
+  " ",
+  "\u00a0",
+  "\u3000",
+  '"',
+  "'",
+  ",",
+  ";",
+  "\\",
+  "/",
+  "%",
+  "{",
+  "}",
+  "<",
+  ">",
+  "&",
+  "=",
+  "+",
+  "-",
+  "@",
+  "\ufeff",
+  "\u200b",
+  "\u202e",
+  "\u2028",
+  "\ud800",
+  "\udfff",
+  "\ud83d\ude00",
+  "中",
+  "𠀋",
+  "X",
+  "x",
+  "0",
+  "9",
+];
+
+/** One UTF-16 code unit of any value: lone surrogates and NUL included. */
+const anyCodeUnit = fc.integer({ min: 0, max: 0xffff }).map((c) => String.fromCharCode(c));
+
+/**
+ * Strings a hostile or careless client sends: any code points, any code units (lone surrogates,
+ * NUL), mostly hostile characters, and very long ones (built by repetition, so they cost little).
+ */
+export function hostileString(options: { maxLength?: number } = {}): fc.Arbitrary<string> {
+  const maxLength = options.maxLength ?? 40;
+  return fc.oneof(
+    { weight: 2, arbitrary: fc.string({ maxLength }) },
+    { weight: 2, arbitrary: fc.string({ unit: "binary", maxLength }) },
+    { weight: 2, arbitrary: fc.string({ unit: anyCodeUnit, maxLength }) },
+    { weight: 3, arbitrary: fc.string({ unit: fc.constantFrom(...HOSTILE_CHARACTERS), maxLength }) },
+    {
+      weight: 1,
+      arbitrary: fc
+        .tuple(
+          fc.string({ unit: fc.constantFrom(...HOSTILE_CHARACTERS), minLength: 1, maxLength: 4 }),
+          fc.integer({ min: 1_000, max: 100_000 }),
+        )
+        .map(([piece, times]) => piece.repeat(times)),
+    },
+  );
+}
+
+/** The text UTF-8 can carry: each lone surrogate becomes U+FFFD, as TextEncoder and Buffer.from write it. */
+export function wellFormed(text: string): string {
+  return text.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, "\ufffd");
+}
+
+let gbkTable: Map<number, number> | undefined;
+
+/** Every BMP character GBK encodes in two bytes, with its bytes, from the inverted table of Node's decoder. */
+function gbkCodes(): Map<number, number> {
+  if (!gbkTable) {
+    gbkTable = new Map();
+    const decoder = new TextDecoder("gbk");
+    for (let hi = 0x81; hi <= 0xfe; hi++) {
+      for (let lo = 0x40; lo <= 0xfe; lo++) {
+        if (lo === 0x7f) continue;
+        const character = decoder.decode(Buffer.from([hi, lo]));
+        if (character.length === 1 && character !== "\ufffd" && !gbkTable.has(character.charCodeAt(0)))
+          gbkTable.set(character.charCodeAt(0), (hi << 8) | lo);
+      }
+    }
+  }
+  return gbkTable;
+}
+
+/** Characters GBK can encode: printable ASCII and the two-byte ones (CJK, punctuation, full-width forms). */
+export function gbkCharacter(): fc.Arbitrary<string> {
+  const wide = [...gbkCodes().keys()].map((c) => String.fromCharCode(c));
+  return fc.oneof(fc.constantFrom(..." ,\"\r\nabcXYZ019.-_'\t"), fc.constantFrom(...wide));
+}
+
+/** GBK bytes of a text; throws on a character GBK lacks (a test bug). */
+export function gbkBytes(text: string): Buffer {
+  const table = gbkCodes();
+  const out = Buffer.alloc(text.length * 2);
+  let at = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) out[at++] = c;
+    else {
+      const code = table.get(c);
+      if (code === undefined) throw new Error(`no GBK for U+${c.toString(16)}`);
+      out[at++] = code >> 8;
+      out[at++] = code & 0xff;
+    }
+  }
+  return out.subarray(0, at);
+}
