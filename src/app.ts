@@ -19,7 +19,7 @@ import { registerAccessPolicy } from "./http/access-policy";
 import { registerHealthRoutes } from "./http/health.routes";
 import { registerInputGuard } from "./http/input-guard";
 import { registerResponseMasking, serializeRequestForLog } from "./http/masking";
-import { registerProblemHandlers, requestIdOptions } from "./http/problem";
+import { registerProblemHandlers, requestIdOptions, sendProblem } from "./http/problem";
 import { loadRateLimits, type RateLimitSettings, registerRateLimits } from "./http/rate-limit";
 import { registerSecurityHeaders } from "./http/security-headers";
 import type { AppServices } from "./http/services";
@@ -77,6 +77,12 @@ export async function buildApp(services: AppServices, options: BuildOptions = {}
     trustProxy: false,
     // Row ids in URLs are numbers; anything longer than this is an attack or a typo.
     routerOptions: { maxParamLength: 200 },
+    // Errors of the router itself (a broken percent-escape, a parameter past maxParamLength)
+    // would leave as Fastify's own JSON: they are problem responses like any other.
+    frameworkErrors: (error, request, reply) =>
+      error.code === "FST_ERR_MAX_PARAM_LENGTH"
+        ? sendProblem(request, reply, 414, "url_too_long")
+        : sendProblem(request, reply, 400, "malformed_url"),
     ...requestIdOptions,
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);

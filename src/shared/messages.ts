@@ -108,6 +108,8 @@ const platformMessages = {
   payload_too_large: { "zh-CN": "提交的数据过大", en: "The request body is too large" },
   unsupported_media_type: { "zh-CN": "不支持的内容类型", en: "Unsupported content type" },
   malformed_body: { "zh-CN": "请求内容无法解析", en: "The request body could not be parsed" },
+  malformed_url: { "zh-CN": "请求地址含有无法解析的字符", en: "The address holds characters that cannot be decoded" },
+  url_too_long: { "zh-CN": "请求地址中的参数过长", en: "A parameter in the address is too long" },
   database_unavailable: { "zh-CN": "数据库暂不可用", en: "The database is not available" },
   rate_limited: {
     "zh-CN": "请求过于频繁，请 {seconds} 秒后再试",
