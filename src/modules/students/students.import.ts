@@ -27,7 +27,9 @@ import { recordAudit } from "../../platform/audit/audit.service";
 import type { CodeRegistry } from "../../platform/codes/codes.service";
 import type { ServiceContext } from "../../platform/context";
 import { copyText } from "../../platform/imports/copy";
+import { importLimits } from "../../platform/imports/limits";
 import { writeCsv, writeXlsx, type XlsxColumn } from "../../platform/imports/spreadsheet";
+import { runTask, type WorkerTask } from "../../platform/imports/worker-pool";
 import { createJob, registerJobRunner, setProgress } from "../../platform/jobs/jobs.service";
 import { AppError, conflict, notFound, unprocessable } from "../../shared/errors";
 import { formatMessage, type Locale } from "../../shared/messages";
@@ -50,14 +52,15 @@ import {
   STUDENT_COLUMNS,
   type ValidatorChoice,
 } from "./students.import.rows";
+import type { PreviewTaskInput, PreviewTaskItem } from "./students.import.task";
 import { IN_SCHOOL, type RegistrySchool, resolveSchool } from "./students.service";
 import { type FieldProblem, RESIDENT_ID_CARD } from "./students.validation";
 
 export const IMPORT_JOB_KIND = "student_import";
+/** The worker task of the preview's row path. */
+const PREVIEW_TASK = new URL("./students.import.task.ts", import.meta.url);
 const ADMISSION = "11";
 const SHEET_NAME = "学生";
-/** Rows checked together: the school codes of a batch are looked up in one query. */
-const BATCH_ROWS = 2000;
 /** Progress is written to the job at most this often (rows). */
 const PROGRESS_EVERY = 20_000;
 /** Rows inserted per statement at commit: the unit of progress, all in one transaction. */
@@ -222,7 +225,7 @@ function requireWrite(ctx: ServiceContext): void {
 /** The default school of rows without a school code, or null when each row must name one. */
 async function defaultSchool(
   ctx: ServiceContext,
-  sheet: OpenedSheet,
+  sheet: Pick<OpenedSheet, "present">,
   schoolCode: string | undefined,
 ): Promise<RegistrySchool | null> {
   if (schoolCode) return resolveSchool(ctx, ctx.db, schoolCode);
@@ -232,76 +235,77 @@ async function defaultSchool(
   }
   return null;
 }
-/** Rows in batches: the school codes of a batch are resolved before its rows are checked. */
-async function* batches(records: Iterable<SheetRecord>): AsyncGenerator<SheetRecord[]> {
-  let batch: SheetRecord[] = [];
-  for (const record of records) {
-    batch.push(record);
-    if (batch.length >= BATCH_ROWS) {
-      yield batch;
-      batch = [];
-    }
-  }
-  if (batch.length > 0) yield batch;
+type PreviewTask = WorkerTask<PreviewTaskItem>;
+
+/** Starts the row path of a preview in a worker; its schools are answered by `schools()`. */
+function startPreviewTask(
+  ctx: ServiceContext,
+  buffer: Buffer,
+  validator: ValidatorChoice,
+  schools: () => SchoolDirectory,
+  timings?: PhaseTimings,
+): PreviewTask {
+  const input: PreviewTaskInput = {
+    buffer,
+    codes: ctx.codes.toSnapshot(),
+    today: Date.now(),
+    validator,
+    limits: importLimits(),
+  };
+  return runTask<PreviewTaskItem>(PREVIEW_TASK, "previewRows", input, {
+    schools: async (codes: string[]) => {
+      const started = performance.now();
+      const directory = schools();
+      await directory.load(codes);
+      if (timings)
+        timings["stage.schoolLookup"] = (timings["stage.schoolLookup"] ?? 0) + performance.now() - started;
+      return codes.map((code) => directory.schoolOf(code));
+    },
+  });
 }
 
-/** Checks every row and yields the COPY lines of the clean ones; problems go to the tally. */
+/** The opening item of a preview task: the file's format and headers, or why it is refused. */
+async function openedBy(task: PreviewTask): Promise<Extract<PreviewTaskItem, { kind: "opened" }>> {
+  const first = await task.next();
+  if (first.done || first.value.kind !== "opened") throw new Error("preview task did not open the file");
+  return first.value;
+}
+
+/**
+ * Yields the COPY lines of the clean rows as the worker checks them; problems go to the tally.
+ * The worker holds the rows' reading and checking; here only the database is touched.
+ */
 async function* checkedLines(
   ctx: ServiceContext,
   jobId: number,
-  sheet: OpenedSheet,
-  schools: SchoolDirectory,
-  check: (cells: readonly string[]) => RowCheck,
+  task: PreviewTask,
+  estimatedRows: number,
   tally: PreviewTally,
   timings?: PhaseTimings,
 ): AsyncGenerator<Buffer> {
   let reported = 0;
-  const spent = { parse: 0, lookup: 0, check: 0 };
-  // A batch's lines go to the COPY stream as UTF-8 bytes, written into a reused buffer (3 bytes
-  // a UTF-16 unit at most) and copied out: half the cost of Buffer.from's measure-then-write.
-  let scratch = Buffer.alloc(0);
-  let mark = performance.now();
-  for await (const batch of batches(sheet.records())) {
-    spent.parse += performance.now() - mark;
-    mark = performance.now();
-    await schools.load(batch.map((row) => row.cells[SCHOOL_FIELD] ?? ""));
-    spent.lookup += performance.now() - mark;
-    mark = performance.now();
-    let lines = "";
-    for (const row of batch) {
-      tally.totalRows++;
-      const { line, problems } = checkRow(row, check, schools, ctx.codes);
-      if (line) {
-        lines += line;
-        tally.stagedRows++;
-        continue;
-      }
-      tally.errorRows++;
-      for (const p of problems) {
-        tally.issues.push({
-          row: row.rowNumber,
-          field: p.field,
-          code: p.code,
-          ...(p.params ? { params: p.params } : {}),
-        });
+  const spent = { parse: 0, check: 0 };
+  try {
+    for await (const item of task) {
+      if (item.kind === "disagreement") throw new CheckerDisagreement();
+      if (item.kind !== "batch") continue;
+      spent.parse += item.parse;
+      spent.check += item.check;
+      tally.totalRows += item.rows;
+      tally.stagedRows += item.staged;
+      tally.errorRows += item.errorRows;
+      for (const issue of item.issues) tally.issues.push(issue);
+      if (item.bytes) yield item.bytes as Buffer;
+      if (tally.totalRows - reported >= PROGRESS_EVERY) {
+        reported = tally.totalRows;
+        await setProgress(ctx.db, jobId, tally.totalRows, Math.max(estimatedRows, tally.totalRows));
       }
     }
-    let bytes: Buffer | undefined;
-    if (lines) {
-      if (scratch.length < lines.length * 3) scratch = Buffer.allocUnsafe(lines.length * 3);
-      bytes = Buffer.from(scratch.subarray(0, scratch.write(lines)));
-    }
-    spent.check += performance.now() - mark;
-    if (bytes) yield bytes;
-    if (tally.totalRows - reported >= PROGRESS_EVERY) {
-      reported = tally.totalRows;
-      await setProgress(ctx.db, jobId, tally.totalRows, Math.max(sheet.estimatedRows, tally.totalRows));
-    }
-    mark = performance.now();
+  } finally {
+    await task.return();
   }
   if (timings) {
     timings["stage.parseCsv"] = (timings["stage.parseCsv"] ?? 0) + spent.parse;
-    timings["stage.schoolLookup"] = (timings["stage.schoolLookup"] ?? 0) + spent.lookup;
     timings["stage.checkAndFormat"] = (timings["stage.checkAndFormat"] ?? 0) + spent.check;
   }
 }
@@ -311,26 +315,26 @@ async function stageRows(
   ctx: ServiceContext,
   database: Database,
   jobId: number,
-  sheet: OpenedSheet,
+  started: { task: PreviewTask; buffer: Buffer; estimatedRows: number },
   schools: SchoolDirectory,
   validator: ValidatorChoice,
   timings?: PhaseTimings,
 ): Promise<PreviewTally> {
-  const today = new Date();
   const tally: PreviewTally = { checker: validator, totalRows: 0, stagedRows: 0, errorRows: 0, issues: [] };
   try {
-    const check = rowChecker(ctx.codes, today, validator);
     await copyText(
       database,
       stagingTableName(jobId),
       STAGED_COLUMNS,
-      checkedLines(ctx, jobId, sheet, schools, check, tally, timings),
+      checkedLines(ctx, jobId, started.task, started.estimatedRows, tally, timings),
     );
     return tally;
   } catch (error) {
     if (!(error instanceof CheckerDisagreement)) throw error;
     await sql`TRUNCATE ${stagingTable(jobId)}`.execute(ctx.db);
-    return stageRows(ctx, database, jobId, sheet, schools, "reference", timings);
+    const task = startPreviewTask(ctx, started.buffer, "reference", () => schools, timings);
+    await openedBy(task);
+    return stageRows(ctx, database, jobId, { ...started, task }, schools, "reference", timings);
   }
 }
 
@@ -467,7 +471,7 @@ async function timed<T>(
 
 async function startJob(
   ctx: ServiceContext,
-  sheet: OpenedSheet,
+  sheet: Pick<OpenedSheet, "format" | "encoding" | "estimatedRows">,
   file: { sha256: string; name: string | undefined },
   schoolCode: string | undefined,
 ): Promise<number> {
@@ -520,14 +524,14 @@ async function runPreview(
   ctx: ServiceContext,
   database: Database,
   jobId: number,
-  sheet: OpenedSheet,
+  started: { task: PreviewTask; buffer: Buffer; estimatedRows: number },
   schools: SchoolDirectory,
   options: PreviewOptions & { timings?: PhaseTimings },
 ): Promise<void> {
   const { timings } = options;
   await createStagingTable(ctx.db, jobId);
   const tally = await timed(timings, "parseValidateStage", () =>
-    stageRows(ctx, database, jobId, sheet, schools, options.validator ?? "fast", timings),
+    stageRows(ctx, database, jobId, started, schools, options.validator ?? "fast", timings),
   );
   await timed(timings, "checks", async () => {
     await saveIssues(ctx.db, jobId, tally.issues, "error");
@@ -589,12 +593,24 @@ export async function startImport(
 ): Promise<StartedImport> {
   requireWrite(ctx);
   await purgeStaleImports(ctx.db);
-  const sheet = await timed(options.timings, "open", () => openSheet(buffer));
-  const fallback = await defaultSchool(ctx, sheet, options.schoolCode);
-  const sha256 = createHash("sha256").update(buffer).digest("hex");
-  const jobId = await startJob(ctx, sheet, { sha256, name: options.fileName }, options.schoolCode);
-  const schools = new SchoolDirectory(ctx, fallback);
-  const finished = runPreview(ctx, database, jobId, sheet, schools, options).then(
+  let schools: SchoolDirectory | undefined;
+  const directory = () => {
+    if (!schools) throw new Error("schools asked for before the file was opened");
+    return schools;
+  };
+  const task = startPreviewTask(ctx, buffer, options.validator ?? "fast", directory, options.timings);
+  let jobId: number;
+  let sheet: Awaited<ReturnType<typeof openedBy>>;
+  try {
+    sheet = await timed(options.timings, "open", () => openedBy(task));
+    schools = new SchoolDirectory(ctx, await defaultSchool(ctx, sheet, options.schoolCode));
+    jobId = await startJob(ctx, sheet, { sha256: sheet.sha256, name: options.fileName }, options.schoolCode);
+  } catch (error) {
+    await task.return();
+    throw error;
+  }
+  const started = { task, buffer, estimatedRows: sheet.estimatedRows };
+  const finished = runPreview(ctx, database, jobId, started, schools, options).then(
     () => getImport(ctx, jobId, options.locale ?? "zh-CN"),
     async (error: unknown) => {
       await dropStagingTable(ctx.db, jobId).catch(() => undefined);

@@ -78,7 +78,8 @@ function readCsv(buffer: Buffer, limits: ImportLimits): Sheet {
   const headers = records[headerIndex]!.map(normaliseHeader);
   const rows: SheetRow[] = [];
   for (let i = headerIndex + 1; i < records.length; i++) {
-    if (records[i]!.length > limits.maxCellsPerRow) throw limitExceeded("maxCellsPerRow", limits.maxCellsPerRow);
+    if (records[i]!.length > limits.maxCellsPerRow)
+      throw limitExceeded("maxCellsPerRow", limits.maxCellsPerRow);
     const cells = records[i]!.map((v) => stripNeutraliser(v.trim()));
     if (isBlank(cells)) continue;
     const values: Record<string, string> = {};

@@ -4,7 +4,13 @@
  * calls to the main thread and their replies back.
  */
 import { parentPort } from "node:worker_threads";
-import { deserializeError, type SerializedError, serializeError, type TaskHost, transferablesOf } from "./worker-pool";
+import {
+  deserializeError,
+  type SerializedError,
+  serializeError,
+  type TaskHost,
+  transferablesOf,
+} from "./worker-pool";
 
 type ToWorker =
   | { type: "start"; id: number; module: string; name: string; input: unknown }

@@ -22,6 +22,7 @@ export interface TaskHost {
   call<T = unknown>(method: string, args: unknown): Promise<T>;
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: each handler declares the arguments of its own call.
 export type TaskHandlers = Record<string, (args: any) => unknown>;
 
 export interface SerializedError {
@@ -285,12 +286,22 @@ export class WorkerTask<T> implements AsyncIterableIterator<T> {
 }
 
 /** Starts a task whose items are streamed back (see WorkerTask). */
-export function runTask<T>(module: URL, name: string, input: unknown, handlers?: TaskHandlers): WorkerTask<T> {
+export function runTask<T>(
+  module: URL,
+  name: string,
+  input: unknown,
+  handlers?: TaskHandlers,
+): WorkerTask<T> {
   return new WorkerTask<T>(module, name, input, handlers);
 }
 
 /** Runs a task to its single result. */
-export async function runTaskOnce<T>(module: URL, name: string, input: unknown, handlers?: TaskHandlers): Promise<T> {
+export async function runTaskOnce<T>(
+  module: URL,
+  name: string,
+  input: unknown,
+  handlers?: TaskHandlers,
+): Promise<T> {
   const task = runTask<T>(module, name, input, handlers);
   const first = await task.next();
   if (first.done) throw new Error(`Task ${name} gave no result`);

@@ -18,7 +18,11 @@ import { type ImportLimits, limitExceeded } from "./limits";
 import { entriesByName, entryChunks, InflateBudget, readZipDirectory, type ZipEntry } from "./zip";
 
 const require = createRequire(import.meta.url);
-type SaxEvent = { eventType: "opentag" | "text" | "closetag"; value: any };
+interface SaxTag {
+  name: string;
+  attributes: Record<string, string | undefined>;
+}
+type SaxEvent = { eventType: "opentag" | "closetag"; value: SaxTag } | { eventType: "text"; value: string };
 const parseSax = require("exceljs/lib/utils/parse-sax.js") as (
   chunks: AsyncIterable<Buffer>,
 ) => AsyncIterable<SaxEvent[]>;
@@ -212,7 +216,8 @@ async function* sheetRows(
   function textOf(cell: CellState): ReadCell {
     const raw = cell.value;
     if (cell.type === "e") return { text: "", problem: "cell_error" };
-    if (raw === undefined) return cell.formula ? { text: "", problem: "cell_formula_without_value" } : { text: "" };
+    if (raw === undefined)
+      return cell.formula ? { text: "", problem: "cell_formula_without_value" } : { text: "" };
     switch (cell.type) {
       case "s": {
         const item = shared[Number(raw)];
@@ -251,7 +256,8 @@ async function* sheetRows(
   let activeMerges: MergeRange[] = [];
   const masterTexts = new Map<MergeRange, string>();
   function mergedSlaves(rowNumber: number): MergeRange[] {
-    while (nextMerge < merges.length && merges[nextMerge]!.top <= rowNumber) activeMerges.push(merges[nextMerge++]!);
+    while (nextMerge < merges.length && merges[nextMerge]!.top <= rowNumber)
+      activeMerges.push(merges[nextMerge++]!);
     if (activeMerges.length > 0) activeMerges = activeMerges.filter((m) => m.bottom >= rowNumber);
     return activeMerges;
   }
@@ -302,11 +308,14 @@ async function* sheetRows(
       if (eventType === "text") {
         if (collecting && cell) {
           cell.value = (cell.value ?? "") + value;
-          if (cell.value.length > limits.maxCellChars) throw limitExceeded("maxCellChars", limits.maxCellChars);
+          if (cell.value.length > limits.maxCellChars)
+            throw limitExceeded("maxCellChars", limits.maxCellChars);
         }
         continue;
       }
-      const name: string = value.name.includes(":") ? value.name.slice(value.name.indexOf(":") + 1) : value.name;
+      const name: string = value.name.includes(":")
+        ? value.name.slice(value.name.indexOf(":") + 1)
+        : value.name;
       if (eventType === "opentag") {
         switch (name) {
           case "dimension": {
@@ -316,7 +325,7 @@ async function* sheetRows(
             break;
           }
           case "row": {
-            const r = Number.parseInt(value.attributes.r, 10);
+            const r = Number.parseInt(value.attributes.r ?? "", 10);
             rowNumber = Number.isFinite(r) ? r : rowNumber + 1;
             rowCells = new Map();
             cellCount = 0;
@@ -324,7 +333,8 @@ async function* sheetRows(
             break;
           }
           case "c": {
-            if (++cellCount > limits.maxCellsPerRow) throw limitExceeded("maxCellsPerRow", limits.maxCellsPerRow);
+            if (++cellCount > limits.maxCellsPerRow)
+              throw limitExceeded("maxCellsPerRow", limits.maxCellsPerRow);
             const ref = value.attributes.r as string | undefined;
             cell = {
               ref,
@@ -368,7 +378,8 @@ async function* sheetRows(
               if (headerColumns === undefined || headerSet.has(column)) {
                 const read = textOf(cell);
                 // The header row is the first with a value; a cell without one does not count.
-                if (headerColumns !== undefined || cell.value !== undefined || read.problem) rowCells.set(column, read);
+                if (headerColumns !== undefined || cell.value !== undefined || read.problem)
+                  rowCells.set(column, read);
               }
               cell = undefined;
             }

@@ -75,7 +75,8 @@ export function readZipDirectory(buffer: Buffer, limits: ImportLimits): ZipEntry
     const locator = end - 20;
     if (locator < 0 || buffer.readUInt32LE(locator) !== ZIP64_EOCD_LOCATOR) throw unreadable("zip: ZIP64");
     const record = Number(buffer.readBigUInt64LE(locator + 8));
-    if (record + 56 > buffer.length || buffer.readUInt32LE(record) !== ZIP64_EOCD) throw unreadable("zip: ZIP64");
+    if (record + 56 > buffer.length || buffer.readUInt32LE(record) !== ZIP64_EOCD)
+      throw unreadable("zip: ZIP64");
     count = Number(buffer.readBigUInt64LE(record + 32));
     directorySize = Number(buffer.readBigUInt64LE(record + 40));
     directoryOffset = Number(buffer.readBigUInt64LE(record + 48));
@@ -86,7 +87,8 @@ export function readZipDirectory(buffer: Buffer, limits: ImportLimits): ZipEntry
   let declaredTotal = 0;
   let at = directoryOffset;
   for (let i = 0; i < count; i++) {
-    if (at + 46 > buffer.length || buffer.readUInt32LE(at) !== CENTRAL_HEADER) throw unreadable("zip: directory");
+    if (at + 46 > buffer.length || buffer.readUInt32LE(at) !== CENTRAL_HEADER)
+      throw unreadable("zip: directory");
     const method = buffer.readUInt16LE(at + 10);
     let compressedSize = buffer.readUInt32LE(at + 20);
     let declaredSize = buffer.readUInt32LE(at + 24);
@@ -108,7 +110,8 @@ export function readZipDirectory(buffer: Buffer, limits: ImportLimits): ZipEntry
     }
     checkSize(name, declaredSize, limits);
     declaredTotal += declaredSize;
-    if (declaredTotal > limits.maxInflatedBytes) throw limitExceeded("maxInflatedBytes", limits.maxInflatedBytes);
+    if (declaredTotal > limits.maxInflatedBytes)
+      throw limitExceeded("maxInflatedBytes", limits.maxInflatedBytes);
     entries.push({ name, method, compressedSize, declaredSize, localHeaderOffset });
     at += 46 + nameLength + extraLength + commentLength;
   }
@@ -118,7 +121,10 @@ export function readZipDirectory(buffer: Buffer, limits: ImportLimits): ZipEntry
 /** The per-entry limit of an entry: shared strings are held in memory, so they have their own. */
 function entryLimit(name: string, limits: ImportLimits): { limit: LimitName; max: number } {
   return /sharedStrings\d*\.xml$/i.test(name)
-    ? { limit: "maxSharedStringsBytes", max: Math.min(limits.maxSharedStringsBytes, limits.maxEntryInflatedBytes) }
+    ? {
+        limit: "maxSharedStringsBytes",
+        max: Math.min(limits.maxSharedStringsBytes, limits.maxEntryInflatedBytes),
+      }
     : { limit: "maxEntryInflatedBytes", max: limits.maxEntryInflatedBytes };
 }
 
@@ -141,7 +147,8 @@ export class InflateBudget {
 
 function compressedData(buffer: Buffer, entry: ZipEntry): Buffer {
   const at = entry.localHeaderOffset;
-  if (at + 30 > buffer.length || buffer.readUInt32LE(at) !== LOCAL_HEADER) throw unreadable(`zip: ${entry.name}`);
+  if (at + 30 > buffer.length || buffer.readUInt32LE(at) !== LOCAL_HEADER)
+    throw unreadable(`zip: ${entry.name}`);
   const start = at + 30 + buffer.readUInt16LE(at + 26) + buffer.readUInt16LE(at + 28);
   if (start + entry.compressedSize > buffer.length) throw unreadable(`zip: ${entry.name} out of range`);
   return buffer.subarray(start, start + entry.compressedSize);
@@ -173,7 +180,8 @@ export async function* entryChunks(
     }
     return;
   }
-  if (entry.method !== DEFLATED) throw unreadable(`zip: ${entry.name} uses compression method ${entry.method}`);
+  if (entry.method !== DEFLATED)
+    throw unreadable(`zip: ${entry.name} uses compression method ${entry.method}`);
   const inflater = createInflateRaw({ chunkSize: INFLATE_CHUNK });
   inflater.end(data);
   try {
