@@ -1,22 +1,3 @@
-/**
- * Student spreadsheet import (学籍批量导入) as a job in two steps, and the import template.
- *
- * Preview: the file (CSV in UTF-8 or GBK, or XLSX, the template's Chinese headers) is read as a
- * stream, every row is checked field by field and against its school (students.import.rows.ts),
- * and the checked rows are loaded with COPY into an UNLOGGED staging table of the job. Duplicates within the file and
- * against the registry (nationwide identity numbers; name + sex + birth date for students
- * without one) are then found by set-based joins. Nothing is written to `student`.
- *
- * Commit: one transaction creates exactly the rows the preview found ready, with set-based
- * INSERT … SELECT: G numbers from identity numbers, J numbers from sequences allocated per
- * (division, birth date) prefix with one upsert per prefix, one admission event per student and
- * one audit entry for the file. An import of a province into an empty registry commits in bulk
- * mode (students.bulk.ts: indexes and keys rebuilt once, under an exclusive lock; BULK_MIN_ROWS).
- * Suspected duplicates are never created silently: they are excluded, or registered as problem
- * records when the clerk asks so explicitly. Rows already registered at the same school are
- * skipped, so uploading a file again creates nothing twice.
- */
-import { createHash } from "node:crypto";
 import { CompiledQuery, type Kysely, sql } from "kysely";
 import type { QueryResultRow } from "pg";
 import { type Database, type Executor, inTransaction } from "../../db/database";
@@ -40,14 +21,9 @@ import {
   CHECK_CHARACTERS,
   CheckerDisagreement,
   COLUMN_TYPES,
-  checkRow,
   IDENTITY_WEIGHTS,
   type OpenedSheet,
-  openSheet,
-  type RowCheck,
-  rowChecker,
   SCHOOL_FIELD,
-  type SheetRecord,
   STAGED_COLUMNS,
   STUDENT_COLUMNS,
   type ValidatorChoice,
