@@ -1,3 +1,4 @@
+import type { Readable } from "node:stream";
 import { CompiledQuery, type Kysely, sql } from "kysely";
 import type { QueryResultRow } from "pg";
 import { type Database, type Executor, inTransaction } from "../../db/database";
@@ -9,7 +10,7 @@ import type { CodeRegistry } from "../../platform/codes/codes.service";
 import type { ServiceContext } from "../../platform/context";
 import { copyText } from "../../platform/imports/copy";
 import { importLimits } from "../../platform/imports/limits";
-import { writeCsv, writeXlsx, type XlsxColumn } from "../../platform/imports/spreadsheet";
+import { sheetStream, writeXlsx, type XlsxColumn } from "../../platform/imports/spreadsheet";
 import { runTask, type WorkerTask } from "../../platform/imports/worker-pool";
 import { createJob, registerJobRunner, setProgress } from "../../platform/jobs/jobs.service";
 import { AppError, conflict, notFound, unprocessable } from "../../shared/errors";
@@ -1260,34 +1261,92 @@ export async function listImports(ctx: ServiceContext, limit = 20) {
 
 export const ISSUE_HEADERS = ["行号", "列", "问题"];
 
-/** Every error and suspected duplicate of an import, in Chinese, as XLSX or CSV. */
+/** Issues read per page of the error file: the file is written as the pages come. */
+const ISSUE_PAGE = 5000;
+
+interface IssueRow {
+  row_number: number;
+  seq: number;
+  field: string;
+  code: string;
+  params: Record<string, string | number>;
+}
+
+/** The issues of one kind in (row, seq) order, read ahead a page at a time (keyset). */
+function issuePages(db: Executor, jobId: number, kind: "error" | "duplicate") {
+  let buffered: IssueRow[] = [];
+  let at = 0;
+  let after: { row: number; seq: number } | undefined;
+  let ended = false;
+  return {
+    async peek(): Promise<IssueRow | undefined> {
+      if (at < buffered.length) return buffered[at];
+      if (ended) return undefined;
+      let query = db
+        .selectFrom("student_import_issue")
+        .select(["row_number", "seq", "field", "code", "params"])
+        .where("job_id", "=", jobId)
+        .where("kind", "=", kind);
+      if (after) {
+        const { row, seq } = after;
+        query = query.where((eb) =>
+          eb.or([eb("row_number", ">", row), eb.and([eb("row_number", "=", row), eb("seq", ">", seq)])]),
+        );
+      }
+      buffered = await query.orderBy("row_number").orderBy("seq").limit(ISSUE_PAGE).execute();
+      at = 0;
+      if (buffered.length < ISSUE_PAGE) ended = true;
+      const last = buffered[buffered.length - 1];
+      if (last) after = { row: last.row_number, seq: last.seq };
+      return buffered[0];
+    },
+    /** The issue peek() just gave. */
+    take(): IssueRow {
+      return buffered[at++]!;
+    },
+  };
+}
+
+/**
+ * Every error and suspected duplicate of an import, in Chinese, as XLSX or CSV, streamed: the
+ * issues are read a page at a time (keyset on row and sequence) and the file is written by a
+ * worker as they come, so a million-row report is never held whole nor built on this thread.
+ */
 export async function importIssuesFile(
   ctx: ServiceContext,
   jobId: number,
   format: "csv" | "xlsx",
-): Promise<Buffer> {
+): Promise<Readable> {
   await ownImport(ctx.db, ctx, jobId);
-  const issues = await ctx.db
-    .selectFrom("student_import_issue")
-    .selectAll()
-    .where("job_id", "=", jobId)
-    .orderBy("row_number")
-    .orderBy("seq")
-    .execute();
-  const rows = issues.map((i) => [
-    String(i.row_number),
-    columnOf(i.field),
-    issueMessage(i.code, i.params, "zh-CN"),
-  ]);
-  if (format === "csv") return writeCsv(ISSUE_HEADERS, rows);
-  return writeXlsx(
+  // Errors and duplicates each come in (row, seq) order along their index; merged, they give
+  // the file's order, (row, seq) over both, a page at a time.
+  const errors = issuePages(ctx.db, jobId, "error");
+  const duplicates = issuePages(ctx.db, jobId, "duplicate");
+  const nextPage = async (): Promise<string[][]> => {
+    const page: string[][] = [];
+    while (page.length < ISSUE_PAGE) {
+      const [a, b] = await Promise.all([errors.peek(), duplicates.peek()]);
+      if (!a && !b) break;
+      const first =
+        !b || (a && (a.row_number < b.row_number || (a.row_number === b.row_number && a.seq < b.seq)));
+      const issue = first ? errors.take() : duplicates.take();
+      page.push([
+        String(issue.row_number),
+        columnOf(issue.field),
+        issueMessage(issue.code, issue.params, "zh-CN"),
+      ]);
+    }
+    return page;
+  };
+  return sheetStream(
+    format,
     "错误报告",
     [
-      { header: "行号", width: 10 },
-      { header: "列", width: 20 },
-      { header: "问题", width: 80 },
+      { header: ISSUE_HEADERS[0]!, width: 10 },
+      { header: ISSUE_HEADERS[1]!, width: 20 },
+      { header: ISSUE_HEADERS[2]!, width: 80 },
     ],
-    rows,
+    nextPage,
   );
 }
 

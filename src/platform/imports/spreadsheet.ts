@@ -10,7 +10,7 @@ import ExcelJS from "exceljs";
 import { AppError } from "../../shared/errors";
 import { csvCell, csvLine, stripNeutraliser } from "./csv-cell";
 import { type ImportLimits, importLimits, limitExceeded } from "./limits";
-import { runTaskOnce } from "./worker-pool";
+import { runTask, runTaskOnce } from "./worker-pool";
 import { openXlsxSheet } from "./xlsx-reader";
 
 export interface SheetRow {
@@ -142,6 +142,9 @@ export function writeCsv(headers: readonly string[], rows: readonly (readonly st
   return Buffer.from(`\uFEFF${lines.join("\r\n")}\r\n`, "utf8");
 }
 
+/** Bytes of XLSX output waiting for the reader before the writer waits too. */
+const XLSX_BACKLOG = 4 * 1024 * 1024;
+
 /** The same CSV as writeCsv, written as the rows come: for files too large to hold. */
 export function csvStream(
   headers: readonly string[],
@@ -180,6 +183,9 @@ export function xlsxStream(
   (async () => {
     for await (const batch of rows) {
       for (const row of batch) sheet.addRow([...row]).commit();
+      // The writer does not wait for its reader: hold the next batch while the output is full.
+      while (output.readableLength > XLSX_BACKLOG && !output.destroyed)
+        await new Promise((r) => setTimeout(r, 5));
     }
     sheet.commit();
     await workbook.commit();
@@ -228,4 +234,31 @@ export async function writeXlsx(sheetName: string, columns: XlsxColumn[], rows: 
     }
   });
   return Buffer.from(await workbook.xlsx.writeBuffer());
+}
+
+/**
+ * A sheet (CSV or XLSX) written in a worker from rows handed over page by page: `nextPage`
+ * gives the next rows, an empty array at the end. For files too large to build in memory, and
+ * too slow to build on the request thread (an error report of a million rows).
+ */
+export function sheetStream(
+  format: "csv" | "xlsx",
+  sheetName: string,
+  columns: XlsxColumn[],
+  nextPage: () => Promise<string[][]>,
+): Readable {
+  const task = runTask<{ bytes: Buffer }>(
+    new URL("./spreadsheet.task.ts", import.meta.url),
+    "writeSheet",
+    {
+      format,
+      sheetName,
+      columns,
+    },
+    { page: () => nextPage() },
+  );
+  async function* bytes(): AsyncGenerator<Buffer> {
+    for await (const item of task) yield item.bytes;
+  }
+  return Readable.from(bytes(), { objectMode: false });
 }
