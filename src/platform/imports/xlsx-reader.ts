@@ -86,6 +86,8 @@ function rowOf(ref: string): number {
   return digits ? Number(digits[0]) : 0;
 }
 
+const MERGE = Buffer.from("mergeCell");
+
 interface MergeRange {
   top: number;
   bottom: number;
@@ -106,18 +108,27 @@ async function mergedRanges(
 ): Promise<MergeRange[]> {
   const ranges: MergeRange[] = [];
   const pattern = /<(?:\w+:)?mergeCell\b[^>]*?\bref="([A-Z]+\d+)(?::([A-Z]+\d+))?"/g;
-  let carry = "";
+  let carry = Buffer.alloc(0);
   for await (const chunk of entryChunks(buffer, entry, limits, budget)) {
-    const text = carry + chunk.toString("latin1");
-    pattern.lastIndex = 0;
-    let end = 0;
-    for (let match = pattern.exec(text); match; match = pattern.exec(text)) {
-      const from = match[1]!;
-      const to = match[2] ?? from;
-      ranges.push({ top: rowOf(from), bottom: rowOf(to), left: columnOf(from), right: columnOf(to) });
-      end = pattern.lastIndex;
+    // Most chunks hold rows only: byte searches spare them the copy, the text and the expression.
+    const boundary = Buffer.concat([carry.subarray(-16), chunk.subarray(0, 16)]);
+    if (carry.indexOf(MERGE) < 0 && boundary.indexOf(MERGE) < 0 && chunk.indexOf(MERGE) < 0) {
+      carry = Buffer.from(chunk.subarray(-512));
+      continue;
     }
-    carry = text.slice(Math.max(end, text.length - 512));
+    const bytes = carry.length > 0 ? Buffer.concat([carry, chunk]) : chunk;
+    let end = 0;
+    {
+      const text = bytes.toString("latin1");
+      pattern.lastIndex = 0;
+      for (let match = pattern.exec(text); match; match = pattern.exec(text)) {
+        const from = match[1]!;
+        const to = match[2] ?? from;
+        ranges.push({ top: rowOf(from), bottom: rowOf(to), left: columnOf(from), right: columnOf(to) });
+        end = pattern.lastIndex;
+      }
+    }
+    carry = Buffer.from(bytes.subarray(Math.max(end, bytes.length - 512)));
   }
   return ranges.sort((a, b) => a.top - b.top);
 }

@@ -25,7 +25,7 @@ const LOCAL_HEADER = 0x04034b50;
 const STORED = 0;
 const DEFLATED = 8;
 /** Output chunk of the inflater: small enough that a chunk never matters, large enough to be cheap. */
-const INFLATE_CHUNK = 64 * 1024;
+const INFLATE_CHUNK = 256 * 1024;
 
 function unreadable(reason: string): AppError {
   return new AppError("import_file_unreadable", 400, { reason });
