@@ -46,10 +46,10 @@ function readLimits(env: NodeJS.ProcessEnv = process.env): ImportLimits {
   return {
     ...limits,
     maxRows: override("EDUMIS_IMPORT_MAX_ROWS", limits.maxRows),
-    maxInflatedBytes: override("EDUMIS_IMPORT_MAX_INFLATED_BYTES", limits.maxInflatedBytes),
+    maxInflatedBytes: override("EDUMIS_IMPORT_MAX_BYTES", limits.maxInflatedBytes),
     maxEntryInflatedBytes: Math.min(
       limits.maxEntryInflatedBytes,
-      override("EDUMIS_IMPORT_MAX_INFLATED_BYTES", limits.maxEntryInflatedBytes),
+      override("EDUMIS_IMPORT_MAX_BYTES", limits.maxEntryInflatedBytes),
     ),
     workers: override("EDUMIS_IMPORT_WORKERS", limits.workers),
   };
