@@ -3,8 +3,13 @@
  * node survives; a million-row CSV is previewed while another client's requests keep being
  * answered; error reports stream; a formula without a cached value is a read problem.
  */
+import { execFile } from "node:child_process";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { monitorEventLoopDelay } from "node:perf_hooks";
+import { promisify } from "node:util";
 import zlib from "node:zlib";
 import ExcelJS from "exceljs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -227,13 +232,15 @@ describe("formula cells", () => {
 // ---------------------------------------------------------------------------------------------
 
 const MILLION = 1_048_575;
+const run = promisify(execFile);
 
 /** A CSV of `rows` pupils with distinct identity numbers, in the template's required columns. */
 function millionRowCsv(rows: number): Buffer {
   const keys = ["schoolCode", "name", "sex", "birthDate", "idDocumentType", "identityNumber", "grade"];
   const required = STUDENT_FIELDS.filter((f) => f.required || keys.includes(f.key));
   const template = sampleStudent("20150101", { sequence: 101 });
-  const parts: string[] = [`${required.map(templateHeader).join(",")}\r\n`];
+  // Bytes a MiB at a time: no string of the whole file is left for the collector to sweep.
+  const parts: Buffer[] = [Buffer.from(`${required.map(templateHeader).join(",")}\r\n`)];
   let chunk = "";
   for (let i = 0; i < rows; i++) {
     // 2,000 birth dates × 500 sequences: every identity number differs.
@@ -254,12 +261,12 @@ function millionRowCsv(rows: number): Buffer {
     };
     chunk += `${required.map((f) => String(row[f.key] ?? "")).join(",")}\r\n`;
     if (chunk.length > 1 << 20) {
-      parts.push(chunk);
+      parts.push(Buffer.from(chunk, "utf8"));
       chunk = "";
     }
   }
-  parts.push(chunk);
-  return Buffer.from(parts.join(""), "utf8");
+  parts.push(Buffer.from(chunk, "utf8"));
+  return Buffer.concat(parts);
 }
 
 describe("a million-row file", () => {
@@ -272,6 +279,9 @@ describe("a million-row file", () => {
     async () => {
       const file = millionRowCsv(MILLION);
       expect(file.length).toBeLessThan(200 * 2 ** 20);
+      const folder = await mkdtemp(join(tmpdir(), "edumis-million-"));
+      const path = join(folder, "million.csv");
+      await writeFile(path, file);
       const address = await node.app.listen({ host: "127.0.0.1", port: 0 });
       const { port } = node.app.server.address() as AddressInfo;
       expect(address).toContain("127.0.0.1");
@@ -293,18 +303,40 @@ describe("a million-row file", () => {
         }
       })();
       try {
-        const response = await upload("million.csv", file);
-        expect(response.statusCode, response.body.slice(0, 300)).toBe(200);
-        expect(response.json()).toMatchObject({ totalRows: MILLION, readyRows: MILLION, errorRows: 0 });
+        // Uploaded by another process over the socket, as a clerk's browser would: the body
+        // arrives in chunks, and the uploader's own work is not on this event loop.
+        const { stdout } = await run(
+          "curl",
+          [
+            "-sS",
+            "-F",
+            `file=@${path};filename=million.csv`,
+            "-H",
+            `cookie: ${clerk.cookie}`,
+            "-H",
+            `x-csrf-token: ${clerk.csrf}`,
+            "-w",
+            "\n%{http_code}",
+            `http://127.0.0.1:${port}/api/v1/students/imports`,
+          ],
+          { maxBuffer: 64 * 2 ** 20 },
+        );
+        const status = Number(stdout.slice(stdout.lastIndexOf("\n") + 1));
+        const response = { status, json: async () => JSON.parse(stdout.slice(0, stdout.lastIndexOf("\n"))) };
+        const report = await response.json();
+        expect(response.status, JSON.stringify(report).slice(0, 300)).toBe(200);
+        expect(report).toMatchObject({ totalRows: MILLION, readyRows: MILLION, errorRows: 0 });
       } finally {
         done = true;
         await other;
         delay.disable();
+        await rm(folder, { recursive: true, force: true });
       }
       // The one wall-clock bound the issue asks for, and nothing tighter.
-      expect(answered).toBeGreaterThan(0);
-      expect(slowest).toBeLessThan(1000);
-      expect(delay.max / 1e6).toBeLessThan(1000);
+      const stats = `slowest /healthz ${Math.round(slowest)} ms of ${answered}, loop delay max ${Math.round(delay.max / 1e6)} ms`;
+      expect(answered, stats).toBeGreaterThan(0);
+      expect(slowest, stats).toBeLessThan(1000);
+      expect(delay.max / 1e6, stats).toBeLessThan(1000);
     },
     900_000,
   );

@@ -111,6 +111,7 @@ function registerUploadRoute(app: ZodApp, services: AppServices): void {
         fileName: file.filename,
         schoolCode: request.query.schoolCode,
         locale: requestLocale(request),
+        transferFile: true,
       });
       if (request.query.wait) return reply.status(200).send(await started.finished);
       started.finished.catch((error: unknown) =>

@@ -98,7 +98,25 @@ export async function* previewRows(input: PreviewTaskInput, host: TaskHost): Asy
   };
   const known = new Map<string, SchoolAnswer>();
   const schools: SchoolsOfRows = { schoolOf: (code) => known.get(code)! };
-  const check = rowChecker(codes, new Date(input.today), input.validator);
+  // A disagreement of the fast check with the reference: the caller empties the staging table
+  // and reads on; the file is read again from its start with the reference check.
+  if (!(yield* checkedBatches(sheet, codes, input, input.validator, known, schools, host))) {
+    yield { kind: "disagreement" };
+    yield* checkedBatches(sheet, codes, input, "reference", known, schools, host);
+  }
+}
+
+/** The batches of one pass over the rows; false when the fast check disagreed (pass abandoned). */
+async function* checkedBatches(
+  sheet: Awaited<ReturnType<typeof openSheet>>,
+  codes: CodeRegistry,
+  input: PreviewTaskInput,
+  validator: ValidatorChoice,
+  known: Map<string, SchoolAnswer>,
+  schools: SchoolsOfRows,
+  host: TaskHost,
+): AsyncGenerator<PreviewTaskItem, boolean> {
+  const check = rowChecker(codes, new Date(input.today), validator);
   // A batch's lines go out as UTF-8 bytes, written into a reused buffer (3 bytes a UTF-16 unit
   // at most) and copied out: half the cost of Buffer.from's measure-then-write.
   let scratch = Buffer.alloc(0);
@@ -137,8 +155,7 @@ export async function* previewRows(input: PreviewTaskInput, host: TaskHost): Asy
       }
     } catch (error) {
       if (!(error instanceof CheckerDisagreement)) throw error;
-      yield { kind: "disagreement" };
-      return;
+      return false;
     }
     let bytes: Uint8Array | undefined;
     if (lines) {
@@ -161,4 +178,5 @@ export async function* previewRows(input: PreviewTaskInput, host: TaskHost): Asy
     };
     mark = performance.now();
   }
+  return true;
 }

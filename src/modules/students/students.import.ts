@@ -190,6 +190,11 @@ export interface PreviewOptions {
   fileName?: string | undefined;
   /** The school of rows without a 学校标识码 (importers above school level). */
   schoolCode?: string | undefined;
+  /**
+   * The caller hands the file over: its memory is moved to the worker, not copied (the buffer
+   * is empty afterwards). The upload route does; callers that keep using the buffer do not.
+   */
+  transferFile?: boolean;
   /** "reference" checks every row with checkStudentRecord alone (slower; for comparison). */
   validator?: ValidatorChoice;
   locale?: Locale;
@@ -221,6 +226,7 @@ function startPreviewTask(
   validator: ValidatorChoice,
   schools: () => SchoolDirectory,
   timings?: PhaseTimings,
+  transfer = false,
 ): PreviewTask {
   const input: PreviewTaskInput = {
     buffer,
@@ -229,7 +235,9 @@ function startPreviewTask(
     validator,
     limits: importLimits(),
   };
-  return runTask<PreviewTaskItem>(PREVIEW_TASK, "previewRows", input, {
+  const owned = buffer.byteOffset === 0 && buffer.byteLength === buffer.buffer.byteLength;
+  const moved = transfer && owned && buffer.buffer instanceof ArrayBuffer ? [buffer.buffer] : [];
+  const handlers = {
     schools: async (codes: string[]) => {
       const started = performance.now();
       const directory = schools();
@@ -238,7 +246,8 @@ function startPreviewTask(
         timings["stage.schoolLookup"] = (timings["stage.schoolLookup"] ?? 0) + performance.now() - started;
       return codes.map((code) => directory.schoolOf(code));
     },
-  });
+  };
+  return runTask<PreviewTaskItem>(PREVIEW_TASK, "previewRows", input, handlers, moved);
 }
 
 /** The opening item of a preview task: the file's format and headers, or why it is refused. */
@@ -262,9 +271,16 @@ async function* checkedLines(
 ): AsyncGenerator<Buffer> {
   let reported = 0;
   const spent = { parse: 0, check: 0 };
+  let disagreed = false;
   try {
-    for await (const item of task) {
-      if (item.kind === "disagreement") throw new CheckerDisagreement();
+    // Not `for await`, which would end the task on leaving the loop: after a disagreement the
+    // same task reads the file again with the reference check.
+    for (let next = await task.next(); !next.done; next = await task.next()) {
+      const item = next.value;
+      if (item.kind === "disagreement") {
+        disagreed = true;
+        throw new CheckerDisagreement();
+      }
       if (item.kind !== "batch") continue;
       spent.parse += item.parse;
       spent.check += item.check;
@@ -279,7 +295,7 @@ async function* checkedLines(
       }
     }
   } finally {
-    await task.return();
+    if (!disagreed) await task.return();
   }
   if (timings) {
     timings["stage.parseCsv"] = (timings["stage.parseCsv"] ?? 0) + spent.parse;
@@ -292,7 +308,7 @@ async function stageRows(
   ctx: ServiceContext,
   database: Database,
   jobId: number,
-  started: { task: PreviewTask; buffer: Buffer; estimatedRows: number },
+  started: { task: PreviewTask; estimatedRows: number },
   schools: SchoolDirectory,
   validator: ValidatorChoice,
   timings?: PhaseTimings,
@@ -309,9 +325,7 @@ async function stageRows(
   } catch (error) {
     if (!(error instanceof CheckerDisagreement)) throw error;
     await sql`TRUNCATE ${stagingTable(jobId)}`.execute(ctx.db);
-    const task = startPreviewTask(ctx, started.buffer, "reference", () => schools, timings);
-    await openedBy(task);
-    return stageRows(ctx, database, jobId, { ...started, task }, schools, "reference", timings);
+    return stageRows(ctx, database, jobId, started, schools, "reference", timings);
   }
 }
 
@@ -501,7 +515,7 @@ async function runPreview(
   ctx: ServiceContext,
   database: Database,
   jobId: number,
-  started: { task: PreviewTask; buffer: Buffer; estimatedRows: number },
+  started: { task: PreviewTask; estimatedRows: number },
   schools: SchoolDirectory,
   options: PreviewOptions & { timings?: PhaseTimings },
 ): Promise<void> {
@@ -575,7 +589,14 @@ export async function startImport(
     if (!schools) throw new Error("schools asked for before the file was opened");
     return schools;
   };
-  const task = startPreviewTask(ctx, buffer, options.validator ?? "fast", directory, options.timings);
+  const task = startPreviewTask(
+    ctx,
+    buffer,
+    options.validator ?? "fast",
+    directory,
+    options.timings,
+    options.transferFile === true,
+  );
   let jobId: number;
   let sheet: Awaited<ReturnType<typeof openedBy>>;
   try {
@@ -586,7 +607,7 @@ export async function startImport(
     await task.return();
     throw error;
   }
-  const started = { task, buffer, estimatedRows: sheet.estimatedRows };
+  const started = { task, estimatedRows: sheet.estimatedRows };
   const finished = runPreview(ctx, database, jobId, started, schools, options).then(
     () => getImport(ctx, jobId, options.locale ?? "zh-CN"),
     async (error: unknown) => {

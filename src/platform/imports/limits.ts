@@ -27,9 +27,11 @@ export interface ImportLimits {
   workers: number;
   /** Heap of one worker (MB): a worker over it ends alone and its upload is refused. */
   workerHeapMb: number;
+  /** Niceness of a worker thread (Linux): uploads yield the CPU to the request thread. */
+  workerNice: number;
 }
 
-export type LimitName = Exclude<keyof ImportLimits, "workers">;
+export type LimitName = Exclude<keyof ImportLimits, "workers" | "workerNice">;
 
 function readLimits(env: NodeJS.ProcessEnv = process.env): ImportLimits {
   const file = JSON.parse(

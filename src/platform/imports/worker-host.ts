@@ -3,7 +3,8 @@
  * starts a task by module and export name, produces one item per pull, forwards the task's
  * calls to the main thread and their replies back.
  */
-import { parentPort } from "node:worker_threads";
+import { setPriority } from "node:os";
+import { parentPort, workerData } from "node:worker_threads";
 import {
   deserializeError,
   type SerializedError,
@@ -20,6 +21,14 @@ type ToWorker =
 type TaskFunction = (input: unknown, host: TaskHost) => AsyncIterable<unknown> | Promise<unknown>;
 
 const port = parentPort!;
+
+// Uploads are background work: on Linux a thread has its own niceness, so the request thread
+// keeps its share of the CPU when the machine is busy (the worker still uses every idle cycle).
+try {
+  setPriority((workerData as { nice?: number } | undefined)?.nice ?? 10);
+} catch {
+  // Not permitted or not supported here: the worker runs at the node's priority.
+}
 
 interface Running {
   id: number;

@@ -101,6 +101,7 @@ class WorkerPool {
   private spawn(): Worker {
     const worker = new Worker(ENTRY, {
       resourceLimits: { maxOldGenerationSizeMb: importLimits().workerHeapMb },
+      workerData: { nice: importLimits().workerNice },
     });
     // A worker's own crash is reported to the task it runs; this keeps it from being unhandled.
     worker.on("error", () => undefined);
@@ -178,13 +179,14 @@ export class WorkerTask<T> implements AsyncIterableIterator<T> {
     name: string,
     input: unknown,
     private readonly handlers: TaskHandlers = {},
+    transfer: ArrayBuffer[] = [],
   ) {
     this.started = pool.acquire().then((worker) => {
       this.worker = worker;
       worker.on("message", this.onMessage);
       worker.on("error", this.onError);
       worker.on("exit", this.onExit);
-      worker.postMessage({ type: "start", id: this.id, module: module.href, name, input });
+      worker.postMessage({ type: "start", id: this.id, module: module.href, name, input }, transfer);
     });
   }
 
@@ -291,8 +293,10 @@ export function runTask<T>(
   name: string,
   input: unknown,
   handlers?: TaskHandlers,
+  /** Buffers of the input moved to the worker (detached here): a large upload is not copied. */
+  transfer?: ArrayBuffer[],
 ): WorkerTask<T> {
-  return new WorkerTask<T>(module, name, input, handlers);
+  return new WorkerTask<T>(module, name, input, handlers, transfer);
 }
 
 /** Runs a task to its single result. */
