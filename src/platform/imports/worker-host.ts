@@ -66,12 +66,18 @@ async function start(message: Extract<ToWorker, { type: "start" }>): Promise<voi
     const fn = module[message.name];
     if (typeof fn !== "function") throw new Error(`${message.module} has no task ${message.name}`);
     const result = fn(message.input, host);
-    const iterator =
-      result && typeof result === "object" && Symbol.asyncIterator in result
-        ? (result as AsyncIterable<unknown>)[Symbol.asyncIterator]()
-        : (async function* () {
-            yield await result;
-          })();
+    let iterator: AsyncIterator<unknown>;
+    if (result && typeof result === "object" && Symbol.asyncIterator in result) {
+      iterator = (result as AsyncIterable<unknown>)[Symbol.asyncIterator]();
+    } else {
+      // The result is awaited only at the first pull: marked handled now, so that a rejection
+      // before then is reported to the task rather than ending the worker as unhandled.
+      const settled = Promise.resolve(result);
+      settled.catch(() => undefined);
+      iterator = (async function* () {
+        yield await settled;
+      })();
+    }
     await drive(task, iterator);
     port.postMessage({ type: "done", id: task.id });
   } catch (error) {
