@@ -217,10 +217,10 @@ export async function runPhase(
   let chars = 0;
   let bytes = 0;
   if (phase === "parse") {
-    for (const record of sheet.records()) if (record.rowNumber > 0) rows++;
+    for (const record of sheet.records() as Iterable<SheetRecord>) if (record.rowNumber > 0) rows++;
   } else if (phase === "check") {
     const check: (cells: readonly string[]) => RowCheck = rowChecker(codes, new Date(), validator);
-    for (const record of sheet.records()) {
+    for (const record of sheet.records() as Iterable<SheetRecord>) {
       rows++;
       if (check(record.cells).record) clean++;
     }
@@ -246,7 +246,7 @@ export async function runPhase(
       }
     };
     let batch: SheetRecord[] = [];
-    for (const record of sheet.records()) {
+    for (const record of sheet.records() as Iterable<SheetRecord>) {
       rows++;
       batch.push(record);
       if (batch.length >= BATCH_ROWS) {

@@ -108,7 +108,10 @@ const platformMessages = {
   payload_too_large: { "zh-CN": "提交的数据过大", en: "The request body is too large" },
   unsupported_media_type: { "zh-CN": "不支持的内容类型", en: "Unsupported content type" },
   malformed_body: { "zh-CN": "请求内容无法解析", en: "The request body could not be parsed" },
-  malformed_url: { "zh-CN": "请求地址含有无法解析的字符", en: "The address holds characters that cannot be decoded" },
+  malformed_url: {
+    "zh-CN": "请求地址含有无法解析的字符",
+    en: "The address holds characters that cannot be decoded",
+  },
   url_too_long: { "zh-CN": "请求地址中的参数过长", en: "A parameter in the address is too long" },
   database_unavailable: { "zh-CN": "数据库暂不可用", en: "The database is not available" },
   rate_limited: {
@@ -231,6 +234,18 @@ const platformMessages = {
   },
   merged_cell: { "zh-CN": "不能使用合并单元格", en: "Merged cells are not allowed" },
   cell_error: { "zh-CN": "单元格包含公式错误", en: "The cell contains a formula error" },
+  cell_formula_without_value: {
+    "zh-CN": "单元格是没有计算结果的公式；请在 Excel 中打开并保存文件，或填写数值而不是公式",
+    en: "The cell holds a formula without a computed value; open and save the file in Excel, or enter the value instead",
+  },
+  import_limit_exceeded: {
+    "zh-CN": "文件超出导入限制 {limit}（上限 {max}），未读取；请拆分文件后分批导入",
+    en: "The file exceeds the import limit {limit} (at most {max}) and was not read; split it and import the parts",
+  },
+  import_worker_failed: {
+    "zh-CN": "文件读取中断，未导入任何数据；请检查文件后重试",
+    en: "Reading the file was interrupted and nothing was imported; check the file and try again",
+  },
   field_too_long: { "zh-CN": "不能超过 {max} 个字", en: "At most {max} characters" },
   month_invalid: { "zh-CN": "年月“{value}”无效，应为 YYYYMM", en: 'Invalid month "{value}"; use YYYYMM' },
   division_code_invalid: { "zh-CN": "行政区划代码“{value}”无效", en: 'Invalid division code "{value}"' },

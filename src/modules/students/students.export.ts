@@ -15,6 +15,7 @@ import type { Scope } from "../../platform/access/scope";
 import { recordAudit } from "../../platform/audit/audit.service";
 import type { ServiceContext } from "../../platform/context";
 import { kindOfField, maskAs, maskIdentifiersInText } from "../../platform/identifiers/masking-policy";
+import { csvCell } from "../../platform/imports/csv-cell";
 import { findUnitById } from "../../platform/orgs/orgs.repo";
 import { AppError, notFound, unprocessable } from "../../shared/errors";
 import { todayIso } from "../../shared/time";
@@ -137,10 +138,6 @@ async function* studentBatches(
     afterId = rows[rows.length - 1]!.id;
     if (rows.length < batchSize) return;
   }
-}
-
-function csvCell(value: string): string {
-  return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
 }
 
 const HEADERS = STUDENT_FIELDS.map(templateHeader);

@@ -118,6 +118,7 @@ function registerUploadRoute(app: ZodApp, services: AppServices): void {
         fileName: file.filename,
         schoolCode: request.query.schoolCode,
         locale: requestLocale(request),
+        transferFile: true,
       });
       if (request.query.wait) return reply.status(200).send(await started.finished);
       started.finished.catch((error: unknown) =>
@@ -232,11 +233,11 @@ function registerJobRoutes(app: ZodApp, services: AppServices): void {
         },
       },
       async (request, reply) => {
-        const buffer = await importIssuesFile(contextOf(services, request), request.params.jobId, format);
+        const file = await importIssuesFile(contextOf(services, request), request.params.jobId, format);
         return reply
           .type(format === "csv" ? "text/csv; charset=utf-8" : XLSX_TYPE)
           .header("content-disposition", attachment(`导入错误_${request.params.jobId}.${format}`))
-          .send(buffer);
+          .send(file);
       },
     );
   }

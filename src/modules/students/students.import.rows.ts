@@ -9,7 +9,10 @@ import type { CodeRegistry } from "../../platform/codes/codes.service";
 import { toCompactLocalDate } from "../../platform/identifiers/identity-number";
 import { isPlainHanName } from "../../platform/identifiers/person-name";
 import { formatCopyValue, isCopySpecial } from "../../platform/imports/copy";
-import { normaliseHeader, readSpreadsheet } from "../../platform/imports/spreadsheet";
+import { stripNeutraliser } from "../../platform/imports/csv-cell";
+import { type ImportLimits, importLimits, limitExceeded } from "../../platform/imports/limits";
+import { normaliseHeader } from "../../platform/imports/spreadsheet";
+import { openXlsxSheet } from "../../platform/imports/xlsx-reader";
 import { AppError, type FieldError } from "../../shared/errors";
 import { isStorableText } from "../../shared/text";
 import { parseCalendarDate } from "../../shared/time";
@@ -63,7 +66,8 @@ export interface OpenedSheet {
   present: boolean[];
   /** Estimated number of data rows, for progress. */
   estimatedRows: number;
-  records: () => Iterable<SheetRecord>;
+  /** The data rows; CSV rows come synchronously, XLSX rows as the stream is read. */
+  records: () => Iterable<SheetRecord> | AsyncIterable<SheetRecord>;
 }
 
 const FIELD_INDEX_BY_HEADER = new Map(STUDENT_FIELDS.map((f, i) => [normaliseHeader(f.header), i]));
@@ -116,8 +120,17 @@ export function isTrimmable(c: number): boolean {
 /** text.slice(start, end).trim(), without the call to trim for the usual cell that needs none. */
 function trimmedSlice(text: string, start: number, end: number): string {
   if (start === end) return "";
-  const cell = text.slice(start, end);
-  return isTrimmable(text.charCodeAt(start)) || isTrimmable(text.charCodeAt(end - 1)) ? cell.trim() : cell;
+  const slice = text.slice(start, end);
+  const cell =
+    isTrimmable(text.charCodeAt(start)) || isTrimmable(text.charCodeAt(end - 1)) ? slice.trim() : slice;
+  // A cell our exports neutralised ("'=…", csv-cell.ts) reads back as it was.
+  return cell.charCodeAt(0) === 39 ? stripNeutraliser(cell) : cell;
+}
+
+/** A raw field trimmed and un-neutralised, as trimmedSlice gives it. */
+function trimmedCell(field: string): string {
+  const cell = field.trim();
+  return cell.charCodeAt(0) === 39 ? stripNeutraliser(cell) : cell;
 }
 
 /**
@@ -133,11 +146,11 @@ interface Layout {
 /** The trimmed cells of a record from its raw fields. */
 function cellsOf(fields: readonly string[], layout: Layout): string[] {
   const { columnOfField } = layout;
-  if (columnOfField === null) return fields.map((f) => f.trim());
+  if (columnOfField === null) return fields.map(trimmedCell);
   const cells = new Array<string>(columnOfField.length);
   for (let i = 0; i < columnOfField.length; i++) {
     const column = columnOfField[i]!;
-    cells[i] = column < 0 ? "" : (fields[column] ?? "").trim();
+    cells[i] = column < 0 ? "" : trimmedCell(fields[column] ?? "");
   }
   return cells;
 }
@@ -150,6 +163,8 @@ function cellsOf(fields: readonly string[], layout: Layout): string[] {
 class LineSplitter {
   /** The last line split holds no backslash, tab or carriage return. */
   plain = true;
+  /** Fields of the last line split (commas + 1). */
+  fields = 0;
   private readonly scratch: string[] = [];
 
   constructor(private readonly layout: Layout) {}
@@ -174,6 +189,7 @@ class LineSplitter {
         from = i + 1;
       }
       if (field < width) cells[field] = trimmedSlice(text, from, stop);
+      this.fields = field + 1;
       for (field++; field < width; field++) cells[field] = "";
       this.plain = !special;
       return cells;
@@ -192,6 +208,7 @@ class LineSplitter {
     }
     fields.push(text.slice(from, stop));
     this.plain = !special;
+    this.fields = fields.length;
     return cellsOf(fields, layout);
   }
 }
@@ -249,10 +266,13 @@ function* csvRecords(
   encoding: "utf-8" | "gbk",
   layout: Layout,
   skipThrough = 0,
+  limits: ImportLimits = importLimits(),
 ): Generator<SheetRecord> {
   const decoder = new TextDecoder(encoding);
   const splitter = new LineSplitter(layout);
   let rowNumber = 0;
+  let dataRows = 0;
+  let fields = 0;
   let carry = "";
   let offset = 0;
   for (;;) {
@@ -284,16 +304,21 @@ function* csvRecords(
         const stop = lineEnd > pos && text.charCodeAt(lineEnd - 1) === 13 ? lineEnd - 1 : lineEnd;
         cells = splitter.split(text, pos, stop);
         plain = splitter.plain;
+        fields = splitter.fields;
         pos = lineEnd + 1;
       } else {
         const record = quotedRecord(text, pos, final);
         if (record === null) break;
         cells = cellsOf(record.fields, layout);
         plain = false;
+        fields = record.fields.length;
         pos = record.next;
       }
-      if (++rowNumber > skipThrough && !isBlankRow(cells))
+      if (fields > limits.maxCellsPerRow) throw limitExceeded("maxCellsPerRow", limits.maxCellsPerRow);
+      if (++rowNumber > skipThrough && !isBlankRow(cells)) {
+        if (++dataRows > limits.maxRows) throw limitExceeded("maxRows", limits.maxRows);
         yield { rowNumber, cells, readProblems: NO_READ_PROBLEMS, plain };
+      }
     }
     if (final) return;
     carry = pos < end ? text.slice(pos) : "";
@@ -305,12 +330,12 @@ export function isBlankRow(cells: readonly string[]): boolean {
   return true;
 }
 
-function openCsv(buffer: Buffer): OpenedSheet {
+function openCsv(buffer: Buffer, limits: ImportLimits): OpenedSheet {
   const hasBom = UTF8_BOM.every((byte, i) => buffer[i] === byte);
   const body = hasBom ? buffer.subarray(3) : buffer;
   const encoding = isUtf8(body) ? "utf-8" : "gbk";
   let header: SheetRecord | undefined;
-  for (const record of csvRecords(body, encoding, { columnOfField: null, inOrder: false })) {
+  for (const record of csvRecords(body, encoding, { columnOfField: null, inOrder: false }, 0, limits)) {
     header = record;
     break;
   }
@@ -323,36 +348,38 @@ function openCsv(buffer: Buffer): OpenedSheet {
     encoding,
     present,
     estimatedRows: countLines(body) - (headerRow - 1),
-    records: () => csvRecords(body, encoding, layout, headerRow),
+    records: () => csvRecords(body, encoding, layout, headerRow, limits),
   };
 }
 
-async function openXlsx(buffer: Buffer): Promise<OpenedSheet> {
-  const sheet = await readSpreadsheet(buffer);
-  const { columnOfField, present } = mapHeaders(sheet.headers);
-  const fieldOfHeader = new Map<string, string>();
-  columnOfField.forEach((column, i) => {
-    if (column >= 0) fieldOfHeader.set(sheet.headers[column]!, STUDENT_FIELDS[i]!.key);
-  });
-  function* records(): Generator<SheetRecord> {
-    for (const row of sheet.rows) {
-      const cells = columnOfField.map((column) =>
-        column < 0 ? "" : (row.values[sheet.headers[column]!] ?? "").trim(),
-      );
-      const readProblems = row.readProblems.flatMap((p) => {
-        const field = fieldOfHeader.get(p.column);
-        return field ? [{ field, code: p.code }] : [];
+/**
+ * XLSX as a stream (xlsx-reader.ts): the header is read when the sheet is opened, the rows as
+ * they are asked for. The first records() continues the opening read; a later one reads again.
+ */
+async function openXlsx(buffer: Buffer, limits: ImportLimits): Promise<OpenedSheet> {
+  const opened = await openXlsxSheet(buffer, limits);
+  const { columnOfField, present } = mapHeaders(opened.headers);
+  let unread: typeof opened.rows | undefined = opened.rows;
+  async function* records(): AsyncGenerator<SheetRecord> {
+    const rows = unread ?? (await openXlsxSheet(buffer, limits)).rows;
+    unread = undefined;
+    for await (const row of rows) {
+      const cells = columnOfField.map((column) => (column < 0 ? "" : row.cells[column]!.text));
+      const readProblems: ReadProblem[] = [];
+      columnOfField.forEach((column, i) => {
+        const problem = column < 0 ? undefined : row.cells[column]!.problem;
+        if (problem) readProblems.push({ field: STUDENT_FIELDS[i]!.key, code: problem });
       });
       yield { rowNumber: row.rowNumber, cells, readProblems, plain: false };
     }
   }
-  return { format: "xlsx", present, estimatedRows: sheet.rows.length, records };
+  return { format: "xlsx", present, estimatedRows: opened.estimatedRows, records };
 }
 
-export async function openSheet(buffer: Buffer): Promise<OpenedSheet> {
+export async function openSheet(buffer: Buffer, limits: ImportLimits = importLimits()): Promise<OpenedSheet> {
   if (buffer.length === 0) throw new AppError("import_empty", 400);
   const isXlsx = buffer[0] === 0x50 && buffer[1] === 0x4b && buffer[2] === 0x03 && buffer[3] === 0x04;
-  return isXlsx ? openXlsx(buffer) : openCsv(buffer);
+  return isXlsx ? openXlsx(buffer, limits) : openCsv(buffer, limits);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,22 +1,4 @@
-/**
- * Student spreadsheet import (学籍批量导入) as a job in two steps, and the import template.
- *
- * Preview: the file (CSV in UTF-8 or GBK, or XLSX, the template's Chinese headers) is read as a
- * stream, every row is checked field by field and against its school (students.import.rows.ts),
- * and the checked rows are loaded with COPY into an UNLOGGED staging table of the job. Duplicates within the file and
- * against the registry (nationwide identity numbers; name + sex + birth date for students
- * without one) are then found by set-based joins. Nothing is written to `student`.
- *
- * Commit: one transaction creates exactly the rows the preview found ready, with set-based
- * INSERT … SELECT: G numbers from identity numbers, J numbers from sequences allocated per
- * (division, birth date) prefix with one upsert per prefix, one admission event per student and
- * one audit entry for the file. An import of a province into an empty registry commits in bulk
- * mode (students.bulk.ts: indexes and keys rebuilt once, under an exclusive lock; BULK_MIN_ROWS).
- * Suspected duplicates are never created silently: they are excluded, or registered as problem
- * records when the clerk asks so explicitly. Rows already registered at the same school are
- * skipped, so uploading a file again creates nothing twice.
- */
-import { createHash } from "node:crypto";
+import type { Readable } from "node:stream";
 import { CompiledQuery, type Kysely, sql } from "kysely";
 import type { QueryResultRow } from "pg";
 import { type Database, type Executor, inTransaction } from "../../db/database";
@@ -27,7 +9,9 @@ import { recordAudit } from "../../platform/audit/audit.service";
 import type { CodeRegistry } from "../../platform/codes/codes.service";
 import type { ServiceContext } from "../../platform/context";
 import { copyText } from "../../platform/imports/copy";
-import { writeCsv, writeXlsx, type XlsxColumn } from "../../platform/imports/spreadsheet";
+import { importLimits } from "../../platform/imports/limits";
+import { sheetStream, writeXlsx, type XlsxColumn } from "../../platform/imports/spreadsheet";
+import { runTask, type WorkerTask } from "../../platform/imports/worker-pool";
 import { createJob, registerJobRunner, setProgress } from "../../platform/jobs/jobs.service";
 import { AppError, conflict, notFound, publicErrorCode, unprocessable } from "../../shared/errors";
 import { formatMessage, type Locale } from "../../shared/messages";
@@ -39,26 +23,22 @@ import {
   CHECK_CHARACTERS,
   CheckerDisagreement,
   COLUMN_TYPES,
-  checkRow,
   IDENTITY_WEIGHTS,
   type OpenedSheet,
-  openSheet,
-  type RowCheck,
-  rowChecker,
   SCHOOL_FIELD,
-  type SheetRecord,
   STAGED_COLUMNS,
   STUDENT_COLUMNS,
   type ValidatorChoice,
 } from "./students.import.rows";
+import type { PreviewTaskInput, PreviewTaskItem } from "./students.import.task";
 import { IN_SCHOOL, type RegistrySchool, resolveSchool } from "./students.service";
 import { type FieldProblem, RESIDENT_ID_CARD } from "./students.validation";
 
 export const IMPORT_JOB_KIND = "student_import";
+/** The worker task of the preview's row path. */
+const PREVIEW_TASK = new URL("./students.import.task.ts", import.meta.url);
 const ADMISSION = "11";
 const SHEET_NAME = "学生";
-/** Rows checked together: the school codes of a batch are looked up in one query. */
-const BATCH_ROWS = 2000;
 /** Progress is written to the job at most this often (rows). */
 const PROGRESS_EVERY = 20_000;
 /** Rows inserted per statement at commit: the unit of progress, all in one transaction. */
@@ -211,6 +191,11 @@ export interface PreviewOptions {
   fileName?: string | undefined;
   /** The school of rows without a 学校标识码 (importers above school level). */
   schoolCode?: string | undefined;
+  /**
+   * The caller hands the file over: its memory is moved to the worker, not copied (the buffer
+   * is empty afterwards). The upload route does; callers that keep using the buffer do not.
+   */
+  transferFile?: boolean;
   /** "reference" checks every row with checkStudentRecord alone (slower; for comparison). */
   validator?: ValidatorChoice;
   locale?: Locale;
@@ -223,7 +208,7 @@ function requireWrite(ctx: ServiceContext): void {
 /** The default school of rows without a school code, or null when each row must name one. */
 async function defaultSchool(
   ctx: ServiceContext,
-  sheet: OpenedSheet,
+  sheet: Pick<OpenedSheet, "present">,
   schoolCode: string | undefined,
 ): Promise<RegistrySchool | null> {
   if (schoolCode) return resolveSchool(ctx, ctx.db, schoolCode);
@@ -233,76 +218,88 @@ async function defaultSchool(
   }
   return null;
 }
-/** Rows in batches: the school codes of a batch are resolved before its rows are checked. */
-async function* batches(records: Iterable<SheetRecord>): AsyncGenerator<SheetRecord[]> {
-  let batch: SheetRecord[] = [];
-  for (const record of records) {
-    batch.push(record);
-    if (batch.length >= BATCH_ROWS) {
-      yield batch;
-      batch = [];
-    }
-  }
-  if (batch.length > 0) yield batch;
+type PreviewTask = WorkerTask<PreviewTaskItem>;
+
+/** Starts the row path of a preview in a worker; its schools are answered by `schools()`. */
+function startPreviewTask(
+  ctx: ServiceContext,
+  buffer: Buffer,
+  validator: ValidatorChoice,
+  schools: () => SchoolDirectory,
+  timings?: PhaseTimings,
+  transfer = false,
+): PreviewTask {
+  const input: PreviewTaskInput = {
+    buffer,
+    codes: ctx.codes.toSnapshot(),
+    today: Date.now(),
+    validator,
+    limits: importLimits(),
+  };
+  const owned = buffer.byteOffset === 0 && buffer.byteLength === buffer.buffer.byteLength;
+  const moved = transfer && owned && buffer.buffer instanceof ArrayBuffer ? [buffer.buffer] : [];
+  const handlers = {
+    schools: async (codes: string[]) => {
+      const started = performance.now();
+      const directory = schools();
+      await directory.load(codes);
+      if (timings)
+        timings["stage.schoolLookup"] = (timings["stage.schoolLookup"] ?? 0) + performance.now() - started;
+      return codes.map((code) => directory.schoolOf(code));
+    },
+  };
+  return runTask<PreviewTaskItem>(PREVIEW_TASK, "previewRows", input, handlers, moved);
 }
 
-/** Checks every row and yields the COPY lines of the clean ones; problems go to the tally. */
+/** The opening item of a preview task: the file's format and headers, or why it is refused. */
+async function openedBy(task: PreviewTask): Promise<Extract<PreviewTaskItem, { kind: "opened" }>> {
+  const first = await task.next();
+  if (first.done || first.value.kind !== "opened") throw new Error("preview task did not open the file");
+  return first.value;
+}
+
+/**
+ * Yields the COPY lines of the clean rows as the worker checks them; problems go to the tally.
+ * The worker holds the rows' reading and checking; here only the database is touched.
+ */
 async function* checkedLines(
   ctx: ServiceContext,
   jobId: number,
-  sheet: OpenedSheet,
-  schools: SchoolDirectory,
-  check: (cells: readonly string[]) => RowCheck,
+  task: PreviewTask,
+  estimatedRows: number,
   tally: PreviewTally,
   timings?: PhaseTimings,
 ): AsyncGenerator<Buffer> {
   let reported = 0;
-  const spent = { parse: 0, lookup: 0, check: 0 };
-  // A batch's lines go to the COPY stream as UTF-8 bytes, written into a reused buffer (3 bytes
-  // a UTF-16 unit at most) and copied out: half the cost of Buffer.from's measure-then-write.
-  let scratch = Buffer.alloc(0);
-  let mark = performance.now();
-  for await (const batch of batches(sheet.records())) {
-    spent.parse += performance.now() - mark;
-    mark = performance.now();
-    await schools.load(batch.map((row) => row.cells[SCHOOL_FIELD] ?? ""));
-    spent.lookup += performance.now() - mark;
-    mark = performance.now();
-    let lines = "";
-    for (const row of batch) {
-      tally.totalRows++;
-      const { line, problems } = checkRow(row, check, schools, ctx.codes);
-      if (line) {
-        lines += line;
-        tally.stagedRows++;
-        continue;
+  const spent = { parse: 0, check: 0 };
+  let disagreed = false;
+  try {
+    // Not `for await`, which would end the task on leaving the loop: after a disagreement the
+    // same task reads the file again with the reference check.
+    for (let next = await task.next(); !next.done; next = await task.next()) {
+      const item = next.value;
+      if (item.kind === "disagreement") {
+        disagreed = true;
+        throw new CheckerDisagreement();
       }
-      tally.errorRows++;
-      for (const p of problems) {
-        tally.issues.push({
-          row: row.rowNumber,
-          field: p.field,
-          code: p.code,
-          ...(p.params ? { params: p.params } : {}),
-        });
+      if (item.kind !== "batch") continue;
+      spent.parse += item.parse;
+      spent.check += item.check;
+      tally.totalRows += item.rows;
+      tally.stagedRows += item.staged;
+      tally.errorRows += item.errorRows;
+      for (const issue of item.issues) tally.issues.push(issue);
+      if (item.bytes) yield item.bytes as Buffer;
+      if (tally.totalRows - reported >= PROGRESS_EVERY) {
+        reported = tally.totalRows;
+        await setProgress(ctx.db, jobId, tally.totalRows, Math.max(estimatedRows, tally.totalRows));
       }
     }
-    let bytes: Buffer | undefined;
-    if (lines) {
-      if (scratch.length < lines.length * 3) scratch = Buffer.allocUnsafe(lines.length * 3);
-      bytes = Buffer.from(scratch.subarray(0, scratch.write(lines)));
-    }
-    spent.check += performance.now() - mark;
-    if (bytes) yield bytes;
-    if (tally.totalRows - reported >= PROGRESS_EVERY) {
-      reported = tally.totalRows;
-      await setProgress(ctx.db, jobId, tally.totalRows, Math.max(sheet.estimatedRows, tally.totalRows));
-    }
-    mark = performance.now();
+  } finally {
+    if (!disagreed) await task.return();
   }
   if (timings) {
     timings["stage.parseCsv"] = (timings["stage.parseCsv"] ?? 0) + spent.parse;
-    timings["stage.schoolLookup"] = (timings["stage.schoolLookup"] ?? 0) + spent.lookup;
     timings["stage.checkAndFormat"] = (timings["stage.checkAndFormat"] ?? 0) + spent.check;
   }
 }
@@ -312,26 +309,24 @@ async function stageRows(
   ctx: ServiceContext,
   database: Database,
   jobId: number,
-  sheet: OpenedSheet,
+  started: { task: PreviewTask; estimatedRows: number },
   schools: SchoolDirectory,
   validator: ValidatorChoice,
   timings?: PhaseTimings,
 ): Promise<PreviewTally> {
-  const today = new Date();
   const tally: PreviewTally = { checker: validator, totalRows: 0, stagedRows: 0, errorRows: 0, issues: [] };
   try {
-    const check = rowChecker(ctx.codes, today, validator);
     await copyText(
       database,
       stagingTableName(jobId),
       STAGED_COLUMNS,
-      checkedLines(ctx, jobId, sheet, schools, check, tally, timings),
+      checkedLines(ctx, jobId, started.task, started.estimatedRows, tally, timings),
     );
     return tally;
   } catch (error) {
     if (!(error instanceof CheckerDisagreement)) throw error;
     await sql`TRUNCATE ${stagingTable(jobId)}`.execute(ctx.db);
-    return stageRows(ctx, database, jobId, sheet, schools, "reference", timings);
+    return stageRows(ctx, database, jobId, started, schools, "reference", timings);
   }
 }
 
@@ -468,7 +463,7 @@ async function timed<T>(
 
 async function startJob(
   ctx: ServiceContext,
-  sheet: OpenedSheet,
+  sheet: Pick<OpenedSheet, "format" | "encoding" | "estimatedRows">,
   file: { sha256: string; name: string | undefined },
   schoolCode: string | undefined,
 ): Promise<number> {
@@ -523,14 +518,14 @@ async function runPreview(
   ctx: ServiceContext,
   database: Database,
   jobId: number,
-  sheet: OpenedSheet,
+  started: { task: PreviewTask; estimatedRows: number },
   schools: SchoolDirectory,
   options: PreviewOptions & { timings?: PhaseTimings },
 ): Promise<void> {
   const { timings } = options;
   await createStagingTable(ctx.db, jobId);
   const tally = await timed(timings, "parseValidateStage", () =>
-    stageRows(ctx, database, jobId, sheet, schools, options.validator ?? "fast", timings),
+    stageRows(ctx, database, jobId, started, schools, options.validator ?? "fast", timings),
   );
   await timed(timings, "checks", async () => {
     await saveIssues(ctx.db, jobId, tally.issues, "error");
@@ -592,12 +587,31 @@ export async function startImport(
 ): Promise<StartedImport> {
   requireWrite(ctx);
   await purgeStaleImports(ctx.db);
-  const sheet = await timed(options.timings, "open", () => openSheet(buffer));
-  const fallback = await defaultSchool(ctx, sheet, options.schoolCode);
-  const sha256 = createHash("sha256").update(buffer).digest("hex");
-  const jobId = await startJob(ctx, sheet, { sha256, name: options.fileName }, options.schoolCode);
-  const schools = new SchoolDirectory(ctx, fallback);
-  const finished = runPreview(ctx, database, jobId, sheet, schools, options).then(
+  let schools: SchoolDirectory | undefined;
+  const directory = () => {
+    if (!schools) throw new Error("schools asked for before the file was opened");
+    return schools;
+  };
+  const task = startPreviewTask(
+    ctx,
+    buffer,
+    options.validator ?? "fast",
+    directory,
+    options.timings,
+    options.transferFile === true,
+  );
+  let jobId: number;
+  let sheet: Awaited<ReturnType<typeof openedBy>>;
+  try {
+    sheet = await timed(options.timings, "open", () => openedBy(task));
+    schools = new SchoolDirectory(ctx, await defaultSchool(ctx, sheet, options.schoolCode));
+    jobId = await startJob(ctx, sheet, { sha256: sheet.sha256, name: options.fileName }, options.schoolCode);
+  } catch (error) {
+    await task.return();
+    throw error;
+  }
+  const started = { task, estimatedRows: sheet.estimatedRows };
+  const finished = runPreview(ctx, database, jobId, started, schools, options).then(
     () => getImport(ctx, jobId, options.locale ?? "zh-CN"),
     async (error: unknown) => {
       await dropStagingTable(ctx.db, jobId).catch(() => undefined);
@@ -1294,39 +1308,98 @@ export async function listImports(ctx: ServiceContext, limit = 20) {
 
 export const ISSUE_HEADERS = ["行号", "列", "问题"];
 
-/** Every error and suspected duplicate of an import, in Chinese, as XLSX or CSV. */
+/** Issues read per page of the error file: the file is written as the pages come. */
+const ISSUE_PAGE = 5000;
+
+interface IssueRow {
+  row_number: number;
+  seq: number;
+  field: string;
+  code: string;
+  params: Record<string, string | number>;
+  related_student_id: number | null;
+}
+
+/** The issues of one kind in (row, seq) order, read ahead a page at a time (keyset). */
+function issuePages(db: Executor, jobId: number, kind: "error" | "duplicate") {
+  let buffered: IssueRow[] = [];
+  let at = 0;
+  let after: { row: number; seq: number } | undefined;
+  let ended = false;
+  return {
+    async peek(): Promise<IssueRow | undefined> {
+      if (at < buffered.length) return buffered[at];
+      if (ended) return undefined;
+      let query = db
+        .selectFrom("student_import_issue")
+        .select(["row_number", "seq", "field", "code", "params", "related_student_id"])
+        .where("job_id", "=", jobId)
+        .where("kind", "=", kind);
+      if (after) {
+        const { row, seq } = after;
+        query = query.where((eb) =>
+          eb.or([eb("row_number", ">", row), eb.and([eb("row_number", "=", row), eb("seq", ">", seq)])]),
+        );
+      }
+      buffered = await query.orderBy("row_number").orderBy("seq").limit(ISSUE_PAGE).execute();
+      at = 0;
+      if (buffered.length < ISSUE_PAGE) ended = true;
+      const last = buffered[buffered.length - 1];
+      if (last) after = { row: last.row_number, seq: last.seq };
+      return buffered[0];
+    },
+    /** The issue peek() just gave. */
+    take(): IssueRow {
+      return buffered[at++]!;
+    },
+  };
+}
+
+/**
+ * Every error and suspected duplicate of an import, in Chinese, as XLSX or CSV, streamed: the
+ * issues are read a page at a time (keyset on row and sequence) and the file is written by a
+ * worker as they come, so a million-row report is never held whole nor built on this thread.
+ */
 export async function importIssuesFile(
   ctx: ServiceContext,
   jobId: number,
   format: "csv" | "xlsx",
-): Promise<Buffer> {
+): Promise<Readable> {
   await ownImport(ctx.db, ctx, jobId);
-  const issues = await ctx.db
-    .selectFrom("student_import_issue")
-    .selectAll()
-    .where("job_id", "=", jobId)
-    .orderBy("row_number")
-    .orderBy("seq")
-    .execute();
-  const holders = await duplicateHolders(
-    ctx,
-    ctx.db,
-    issues.map((i) => i.related_student_id),
-  );
-  const rows = issues.map((i) => [
-    String(i.row_number),
-    columnOf(i.field),
-    issueMessage(i.code, i.params, "zh-CN", holders, i.related_student_id),
-  ]);
-  if (format === "csv") return writeCsv(ISSUE_HEADERS, rows);
-  return writeXlsx(
+  // Errors and duplicates each come in (row, seq) order along their index; merged, they give
+  // the file's order, (row, seq) over both, a page at a time.
+  const errors = issuePages(ctx.db, jobId, "error");
+  const duplicates = issuePages(ctx.db, jobId, "duplicate");
+  const nextPage = async (): Promise<string[][]> => {
+    const issues: IssueRow[] = [];
+    while (issues.length < ISSUE_PAGE) {
+      const [a, b] = await Promise.all([errors.peek(), duplicates.peek()]);
+      if (!a && !b) break;
+      const first =
+        !b || (a && (a.row_number < b.row_number || (a.row_number === b.row_number && a.seq < b.seq)));
+      issues.push(first ? errors.take() : duplicates.take());
+    }
+    // A duplicate of a registered record names its holder (school, province), page by page.
+    const holders = await duplicateHolders(
+      ctx,
+      ctx.db,
+      issues.map((i) => i.related_student_id),
+    );
+    return issues.map((issue) => [
+      String(issue.row_number),
+      columnOf(issue.field),
+      issueMessage(issue.code, issue.params, "zh-CN", holders, issue.related_student_id),
+    ]);
+  };
+  return sheetStream(
+    format,
     "错误报告",
     [
-      { header: "行号", width: 10 },
-      { header: "列", width: 20 },
-      { header: "问题", width: 80 },
+      { header: ISSUE_HEADERS[0]!, width: 10 },
+      { header: ISSUE_HEADERS[1]!, width: 20 },
+      { header: ISSUE_HEADERS[2]!, width: 80 },
     ],
-    rows,
+    nextPage,
   );
 }
 

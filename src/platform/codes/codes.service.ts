@@ -26,6 +26,11 @@ export async function syncCodeSetFiles(db: Executor, directory: string): Promise
   return files.length;
 }
 
+export interface CodeSnapshot {
+  sets: [string, CodeItem[]][];
+  provinces: string[];
+}
+
 export class CodeRegistry {
   private constructor(
     private readonly sets: Map<string, Map<string, CodeItem>>,
@@ -64,6 +69,21 @@ export class CodeRegistry {
       .where("level", "=", 1)
       .execute();
     return new CodeRegistry(sets, new Set(provinces.map((p) => p.province_code)));
+  }
+
+  /** The registry as plain data, for a worker thread (import checks run off the request thread). */
+  toSnapshot(): CodeSnapshot {
+    return {
+      sets: [...this.sets].map(([name, items]) => [name, [...items.values()]]),
+      provinces: [...this.provinces],
+    };
+  }
+
+  static fromSnapshot(snapshot: CodeSnapshot): CodeRegistry {
+    return new CodeRegistry(
+      new Map(snapshot.sets.map(([name, items]) => [name, new Map(items.map((i) => [i.code, i]))])),
+      new Set(snapshot.provinces),
+    );
   }
 
   /** Two-digit province codes of the division table (GB/T 2260 plus the Corps, 66). */
