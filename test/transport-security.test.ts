@@ -30,6 +30,8 @@ beforeAll(async () => {
   await createUser(node, { username: "hdr_admin", unitCode: "330102-EDU", roles: ["system_admin"] });
   await createUser(node, { username: "exporter_a", unitCode: "330102-EDU", roles: ["data_clerk"] });
   await createUser(node, { username: "exporter_b", unitCode: "330102-EDU", roles: ["data_clerk"] });
+  // An account the administrator outranks (it holds nothing the administrator lacks), to reset.
+  await createUser(node, { username: "reset_target", unitCode: "330102-EDU", roles: ["account_clerk"] });
   dist = await mkdtemp(path.join(tmpdir(), "edumis-dist-"));
   await mkdir(path.join(dist, "assets"));
   await writeFile(path.join(dist, "index.html"), "<!doctype html><title>edumis console</title>");
@@ -207,7 +209,7 @@ describe("rate limits", () => {
     const users = (await app.inject({ method: "GET", url: "/api/v1/users", headers })).json() as {
       items: { id: number; username: string }[];
     };
-    const target = users.items.find((u) => u.username === "exporter_b")!;
+    const target = users.items.find((u) => u.username === "reset_target")!;
     const reset = () =>
       app.inject({ method: "POST", url: `/api/v1/users/${target.id}/reset-password`, headers });
     expect((await reset()).statusCode).toBe(200);

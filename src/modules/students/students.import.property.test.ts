@@ -10,6 +10,7 @@ import { parse as parseCsv } from "csv-parse/sync";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { checkProperty, hostileString } from "../../../test/support/property";
+import { stripNeutraliser } from "../../platform/imports/csv-cell";
 import { normaliseHeader } from "../../platform/imports/spreadsheet";
 import { AppError } from "../../shared/errors";
 import { STUDENT_FIELDS, templateHeader } from "./students.fields";
@@ -89,7 +90,10 @@ function reference(buffer: Buffer): ReadRecord[] {
   const header = records[0]!.map((h) => normaliseHeader(h.trim()));
   const columnOfField = STUDENT_FIELDS.map((f) => header.indexOf(normaliseHeader(templateHeader(f))));
   return records.slice(1).flatMap((record, i) => {
-    const cells = columnOfField.map((column) => (column < 0 ? "" : (record[column] ?? "").trim()));
+    // The reader also takes off the apostrophe our own CSV writer puts before formula text.
+    const cells = columnOfField.map((column) =>
+      column < 0 ? "" : stripNeutraliser((record[column] ?? "").trim()),
+    );
     return cells.every((c) => c === "") ? [] : [{ rowNumber: i + 2, cells }];
   });
 }

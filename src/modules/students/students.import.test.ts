@@ -568,7 +568,7 @@ describe("duplicates", () => {
         holder: expect.objectContaining({ studentId: registered.id, schoolCode: SISTER_SCHOOL }),
         message: expect.stringMatching(
           new RegExp(
-            `^该身份证件号已在其他学校登记学籍（疑似重复学籍）：浙江省 .+（学校标识码 ${SISTER_SCHOOL}），学籍号 G330102\\*{8}\\d{3}[0-9X]$`,
+            `^该身份证件号已在其他学校登记学籍（疑似重复学籍）：浙江省 .+（学校标识码 ${SISTER_SCHOOL}），学籍号 G330102\\*{12}$`,
           ),
         ),
       }),
