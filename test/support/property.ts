@@ -10,6 +10,7 @@
  * budgets are counts chosen to keep the set within its share of the suite on a 2-core machine.
  */
 import fc from "fast-check";
+import { gbkCodes } from "./gbk";
 
 /** The seed of every property unless FC_SEED says otherwise: a fixed one, so CI runs are repeatable. */
 export const PROPERTY_SEED = integerFromEnv("FC_SEED") ?? 20_261_315;
@@ -138,45 +139,8 @@ export function wellFormed(text: string): string {
   return text.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, "\ufffd");
 }
 
-let gbkTable: Map<number, number> | undefined;
-
-/** Every BMP character GBK encodes in two bytes, with its bytes, from the inverted table of Node's decoder. */
-function gbkCodes(): Map<number, number> {
-  if (!gbkTable) {
-    gbkTable = new Map();
-    const decoder = new TextDecoder("gbk");
-    for (let hi = 0x81; hi <= 0xfe; hi++) {
-      for (let lo = 0x40; lo <= 0xfe; lo++) {
-        if (lo === 0x7f) continue;
-        const character = decoder.decode(Buffer.from([hi, lo]));
-        if (character.length === 1 && character !== "\ufffd" && !gbkTable.has(character.charCodeAt(0)))
-          gbkTable.set(character.charCodeAt(0), (hi << 8) | lo);
-      }
-    }
-  }
-  return gbkTable;
-}
-
 /** Characters GBK can encode: printable ASCII and the two-byte ones (CJK, punctuation, full-width forms). */
 export function gbkCharacter(): fc.Arbitrary<string> {
   const wide = [...gbkCodes().keys()].map((c) => String.fromCharCode(c));
   return fc.oneof(fc.constantFrom(..." ,\"\r\nabcXYZ019.-_'\t"), fc.constantFrom(...wide));
-}
-
-/** GBK bytes of a text; throws on a character GBK lacks (a test bug). */
-export function gbkBytes(text: string): Buffer {
-  const table = gbkCodes();
-  const out = Buffer.alloc(text.length * 2);
-  let at = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c < 0x80) out[at++] = c;
-    else {
-      const code = table.get(c);
-      if (code === undefined) throw new Error(`no GBK for U+${c.toString(16)}`);
-      out[at++] = code >> 8;
-      out[at++] = code & 0xff;
-    }
-  }
-  return out.subarray(0, at);
 }

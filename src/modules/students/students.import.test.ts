@@ -9,6 +9,7 @@ import {
   signIn,
   type TestNode,
 } from "../../../test/support/app";
+import { gbkBytes } from "../../../test/support/gbk";
 import { multipartFile } from "../../../test/support/multipart";
 import {
   expectTallyEqualsRecords,
@@ -270,7 +271,7 @@ describe("preview and commit", () => {
 describe("reading files", () => {
   it("reads CSV saved by Excel on Chinese Windows (GBK)", async () => {
     const text = csvText([pupil("20150501", 101, { name: "国标编码" })]);
-    const report = (await upload(clerk, "gbk.csv", encodeGbk(text))).json();
+    const report = (await upload(clerk, "gbk.csv", gbkBytes(text))).json();
     expect(report).toMatchObject({ encoding: "gbk", readyRows: 1, errors: [] });
     expect(report.duplicateRows).toEqual([]);
   });
@@ -507,7 +508,7 @@ describe("row problems", () => {
       .executeTakeFirstOrThrow();
     expect(job.result).toMatchObject({ checker: "fast" });
     // The same file saved as GBK reads and stages the same.
-    const gbk = await previewImport(ctx, node.database, encodeGbk(csvText(rows)), { validator: "fast" });
+    const gbk = await previewImport(ctx, node.database, gbkBytes(csvText(rows)), { validator: "fast" });
     expect(gbk).toMatchObject({ encoding: "gbk", readyRows: reference.readyRows });
     expect(gbk.errors).toEqual(reference.errors);
     expect(await stagedRows(gbk.jobId)).toEqual(staged);
@@ -756,25 +757,6 @@ async function stagedRows(jobId: number) {
   return rows;
 }
 
-/** GBK bytes of a string. Node decodes GBK but has no encoder, so the decoder's table is inverted. */
-function encodeGbk(text: string): Buffer {
-  const decoder = new TextDecoder("gbk");
-  const map = new Map<string, Buffer>();
-  for (let hi = 0x81; hi <= 0xfe; hi++) {
-    for (let lo = 0x40; lo <= 0xfe; lo++) {
-      if (lo === 0x7f) continue;
-      const bytes = Buffer.from([hi, lo]);
-      const char = decoder.decode(bytes);
-      if (char.length === 1 && !map.has(char)) map.set(char, bytes);
-    }
-  }
-  return Buffer.concat(
-    [...text].map((char) =>
-      char.charCodeAt(0) < 0x80 ? Buffer.from(char, "latin1") : (map.get(char) ?? Buffer.from("?")),
-    ),
-  );
-}
-
 // ---------------------------------------------------------------------------------------------
 // The fast path of the import (students.import.rows.ts) against plain references: an RFC 4180
 // reading of generated files, checkStudentRecord for every row, toColumns for every line
@@ -884,36 +866,6 @@ function generatedCsv(options: {
     expected.push({ rowNumber, cells: inTemplateOrder, plain: !quoted && !/[\\\t]/.test(line) });
   }
   return { text: lines.join(options.lineBreak), expected };
-}
-
-/** GBK bytes of a string, from the inverted table of Node's GBK decoder; throws on a character GBK lacks. */
-let gbkTable: Map<number, number> | undefined;
-function gbkBytes(text: string): Buffer {
-  if (!gbkTable) {
-    gbkTable = new Map();
-    const decoder = new TextDecoder("gbk");
-    for (let hi = 0x81; hi <= 0xfe; hi++) {
-      for (let lo = 0x40; lo <= 0xfe; lo++) {
-        if (lo === 0x7f) continue;
-        const char = decoder.decode(Buffer.from([hi, lo]));
-        if (char.length === 1 && !gbkTable.has(char.charCodeAt(0)))
-          gbkTable.set(char.charCodeAt(0), (hi << 8) | lo);
-      }
-    }
-  }
-  const out = Buffer.alloc(text.length * 2);
-  let at = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c < 0x80) out[at++] = c;
-    else {
-      const code = gbkTable.get(c);
-      if (code === undefined) throw new Error(`no GBK for U+${c.toString(16)}`);
-      out[at++] = code >> 8;
-      out[at++] = code & 0xff;
-    }
-  }
-  return out.subarray(0, at);
 }
 
 async function readAll(buffer: Buffer): Promise<ExpectedRecord[]> {

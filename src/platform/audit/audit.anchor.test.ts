@@ -9,8 +9,8 @@ import { canonicalJson } from "../../shared/canonical-json";
 import { algorithmNamed } from "../signing/algorithms";
 import { signingServicesFor } from "../signing/signing.context";
 import { anchorAuditHead, anchorIfDue } from "./audit.anchor";
-import { type ChainedFields, chainHash, GENESIS_HASH } from "./audit.chain";
-import { recordAudit, verifyAuditChain } from "./audit.service";
+import { chainHash, GENESIS_HASH } from "./audit.chain";
+import { fieldsOf, recordAudit, verifyAuditChain } from "./audit.service";
 
 let node: TestNode | undefined;
 beforeAll(() => {
@@ -55,23 +55,7 @@ async function rewriteAndRecompute(id: number, detail: Record<string, unknown>) 
   const rows = await db.selectFrom("audit_log").selectAll().orderBy("id").execute();
   let prev = GENESIS_HASH;
   for (const row of rows) {
-    const fields: ChainedFields = {
-      id: row.id,
-      occurredAt: row.occurred_at.toISOString(),
-      actorKind: row.actor_kind,
-      actorUserId: row.actor_user_id,
-      actorUsername: row.actor_username,
-      actorUnitId: row.actor_unit_id,
-      actorUnitPath: row.actor_unit_path,
-      action: row.action,
-      module: row.module,
-      subjectType: row.subject_type,
-      subjectId: row.subject_id,
-      subjectUnitPath: row.subject_unit_path,
-      outcome: row.outcome,
-      ip: row.ip,
-      detail: row.detail,
-    };
+    const fields = fieldsOf(row);
     const hash = chainHash(prev, fields);
     await db.updateTable("audit_log").set({ prev_hash: prev, hash }).where("id", "=", row.id).execute();
     prev = hash;

@@ -118,7 +118,8 @@ export interface ChainVerification {
   unanchoredTail: { entries: number; since: string | null };
 }
 
-function fieldsOf(row: Selectable<DB["audit_log"]>): ChainedFields {
+/** The fields of a stored entry that its hash covers. */
+export function fieldsOf(row: Selectable<DB["audit_log"]>): ChainedFields {
   return {
     id: row.id,
     occurredAt: row.occurred_at.toISOString(),

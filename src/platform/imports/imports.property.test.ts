@@ -13,9 +13,9 @@ import { isUtf8 } from "node:buffer";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase } from "../../../test/support/database";
+import { gbkBytes } from "../../../test/support/gbk";
 import {
   checkProperty,
-  gbkBytes,
   gbkCharacter,
   HOSTILE_CHARACTERS,
   hostileString,

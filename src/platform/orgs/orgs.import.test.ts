@@ -1,6 +1,7 @@
 import ExcelJS from "exceljs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Client, createTestNode, createUser, signIn, type TestNode } from "../../../test/support/app";
+import { gbkBytes } from "../../../test/support/gbk";
 import { multipartFile } from "../../../test/support/multipart";
 import { readSpreadsheet } from "../imports/spreadsheet";
 import { SCHOOL_COLUMNS } from "./orgs.import";
@@ -87,7 +88,7 @@ describe("school import", () => {
 
   it("reads GBK-encoded CSV as Excel on Chinese Windows saves it", async () => {
     const text = [HEADERS, row("2133103010", "国标编码小学")].map((r) => r.join(",")).join("\r\n");
-    const encoded = encodeGbk(text);
+    const encoded = gbkBytes(text);
     const report = (await upload(county, "gbk.csv", encoded, false)).json();
     expect(report).toMatchObject({ encoding: "gbk", readyRows: 1, errors: [] });
   });
@@ -176,22 +177,3 @@ describe("school import", () => {
     expect(audit).toHaveLength(1);
   });
 });
-
-/** GBK bytes of a string. Node decodes GBK but has no encoder, so the decoder's table is inverted. */
-function encodeGbk(text: string): Buffer {
-  const decoder = new TextDecoder("gbk");
-  const map = new Map<string, Buffer>();
-  for (let hi = 0x81; hi <= 0xfe; hi++) {
-    for (let lo = 0x40; lo <= 0xfe; lo++) {
-      if (lo === 0x7f) continue;
-      const bytes = Buffer.from([hi, lo]);
-      const char = decoder.decode(bytes);
-      if (char.length === 1 && !map.has(char)) map.set(char, bytes);
-    }
-  }
-  return Buffer.concat(
-    [...text].map((char) =>
-      char.charCodeAt(0) < 0x80 ? Buffer.from(char, "latin1") : (map.get(char) ?? Buffer.from("?")),
-    ),
-  );
-}
