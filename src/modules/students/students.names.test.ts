@@ -242,6 +242,12 @@ describe("a duplicate names its holder", () => {
         holder: expect.objectContaining({ studentId: null, schoolCode: SCHOOL }),
       }),
     ]);
+    // So does the record's own detail view: its problems name no record out of the caller's scope.
+    const detail = (await foreignClerk.get(`/api/v1/students/${response.json().id}`)).json();
+    expect(detail.problems).toEqual([
+      expect.objectContaining({ kind: "duplicate_identity", relatedStudentId: null }),
+    ]);
+    expect(JSON.stringify(detail)).not.toContain(`"relatedStudentId":${first.id}`);
     // The import of the foreign county says the same, in its message too.
     const other = identityNumber("20160302", 101);
     const held = (

@@ -270,12 +270,23 @@ export async function getStudent(ctx: ServiceContext, id: number) {
   const student = await repo.findStudent(ctx.db, ctx.actor.scope, id);
   if (!student) throw notFound("student_not_found");
   const school = await auditRead(ctx, student);
-  const problems = await ctx.db
+  const rows = await ctx.db
     .selectFrom("student_problem")
     .select(["id", "kind", "status", "related_student_id", "created_at"])
     .where("student_id", "=", id)
     .orderBy("id")
     .execute();
+  // The related record's id only where the caller may open it, as in every duplicate answer.
+  const holders = await duplicateHolders(
+    ctx,
+    ctx.db,
+    rows.map((p) => p.related_student_id),
+  );
+  const problems = rows.map((p) => ({
+    ...p,
+    related_student_id:
+      p.related_student_id === null ? null : (holders.get(p.related_student_id)?.studentId ?? null),
+  }));
   return { student, schoolName: school?.name ?? "", problems };
 }
 
