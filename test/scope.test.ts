@@ -310,6 +310,22 @@ describe("the archive", () => {
     const listed = (await leader.get("/api/v1/archive/items?kind=registry_card&pageSize=100")).json();
     expect(listed.items.map((i: { id: number }) => i.id)).toContain(cardId);
   });
+
+  it("cannot be attached to a request by someone who could not read the item", async () => {
+    const hash = (await schoolClerk.get(`/api/v1/archive/items/${cardId}`)).json().contentHash;
+    const submitted = await schoolAdmin.send("POST", "/api/v1/workflow/requests", {
+      type: "report_submission",
+      payload: { reportCode: "JY-01", period: "2026", title: "学校基本情况" },
+    });
+    expect(submitted.statusCode, submitted.body).toBe(201);
+    const comments = `/api/v1/workflow/requests/${submitted.json().id}/comments`;
+    // An attachment becomes findable from the request: the card would reach its readers.
+    const refused = await schoolAdmin.send("POST", comments, { body: "见附件", attachments: [hash] });
+    expect(refused.statusCode).toBe(422);
+    expect(refused.json().code).toBe("archive_item_not_found");
+    const allowed = await schoolClerk.send("POST", comments, { body: "见附件", attachments: [hash] });
+    expect(allowed.statusCode, allowed.body).toBeLessThan(300);
+  });
 });
 
 describe("a transfer asked by an unrelated school", () => {

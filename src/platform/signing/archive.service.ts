@@ -265,8 +265,14 @@ export async function getItem(ctx: SigningContext, id: number, part: ReadPart = 
 }
 
 /** The hash names an item the caller can see (attachments are referenced by hash). */
-export async function isHashVisible(db: Executor, scope: Scope, hash: string): Promise<boolean> {
-  const row = await visibleItems(db, scope, "all")
+/** Whether an item with this content lies in the scope and in one of the modules the caller reads. */
+export async function isHashVisible(
+  db: Executor,
+  scope: Scope,
+  modules: readonly string[],
+  hash: string,
+): Promise<boolean> {
+  const row = await visibleItems(db, scope, modules)
     .select("archive_item.id")
     .where("archive_item.content_hash", "=", hash)
     .limit(1)

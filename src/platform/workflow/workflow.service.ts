@@ -14,7 +14,7 @@ import type { DB, WorkflowDecision, WorkflowSide } from "../../db/schema";
 import { canonicalJson } from "../../shared/canonical-json";
 import { AppError, conflict, notFound, unprocessable } from "../../shared/errors";
 import { todayIso } from "../../shared/time";
-import { type Action, can } from "../access/actor";
+import { type Action, can, readableModules } from "../access/actor";
 import { unitIdInScope } from "../access/scope";
 import { anchorAuditHead } from "../audit/audit.anchor";
 import { recordAudit } from "../audit/audit.service";
@@ -283,7 +283,9 @@ async function claim(db: Trx, request: repo.RequestRow, expectedVersion: number)
 
 async function checkAttachments(ctx: ServiceContext, db: Trx, hashes: string[]): Promise<void> {
   for (const [index, hash] of hashes.entries()) {
-    if (!(await isHashVisible(db, ctx.actor.scope, hash))) {
+    // An attachment is linked to the request, so its readers would see it: only what the
+    // submitter may itself read can be attached (scope and module, as for any archive read).
+    if (!(await isHashVisible(db, ctx.actor.scope, readableModules(ctx.actor), hash))) {
       throw unprocessable("archive_item_not_found", {}, [
         { path: `attachments.${index}`, code: "archive_item_not_found" },
       ]);
