@@ -77,6 +77,18 @@ describe("NUL and broken surrogates", () => {
   });
 });
 
+describe("addresses the router cannot read", () => {
+  it("are problem responses: a broken percent-escape 400, an over-long parameter 414", async () => {
+    const broken = await clerk.get("/api/v1/students/%E4%B8");
+    expect(broken.statusCode).toBe(400);
+    expect(broken.headers["content-type"]).toContain("application/problem+json");
+    expect(broken.json().code).toBe("malformed_url");
+    const long = await clerk.get(`/api/v1/students/${"1".repeat(300)}`);
+    expect(long.statusCode).toBe(414);
+    expect(long.json()).toMatchObject({ code: "url_too_long", status: 414 });
+  });
+});
+
 describe("unexpected errors", () => {
   it("are a 500 internal_error with the request id the log also holds, never the library's message", async () => {
     const lines: string[] = [];
