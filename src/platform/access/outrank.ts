@@ -66,16 +66,30 @@ export async function assertOutranks(
 ): Promise<void> {
   if (outranks(ctx.actor, target)) return;
   const own = target.userId !== undefined && target.userId === ctx.actor.userId;
-  const error = new AppError(own ? "own_account" : "not_outranked", 403);
+  await refuseAccountAction(
+    ctx,
+    action,
+    target.userId,
+    new AppError(own ? "own_account" : "not_outranked", 403),
+  );
+}
+
+/** Audits a refused account action as denied (with the error's code and parameters), then throws it. */
+export async function refuseAccountAction(
+  ctx: ServiceContext,
+  action: string,
+  subjectId: number | undefined,
+  error: AppError,
+): Promise<never> {
   await recordAudit(ctx.db, {
     actor: ctx.actor,
     ip: ctx.ip,
     action,
     module: "access",
     subjectType: "app_user",
-    subjectId: target.userId,
+    subjectId,
     outcome: "denied",
-    detail: { code: error.code },
+    detail: { code: error.code, ...error.params },
   });
   throw error;
 }

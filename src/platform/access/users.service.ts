@@ -15,31 +15,19 @@ import * as repo from "./access.repo";
 import { type Actor, can } from "./actor";
 import { scopeOfUnit } from "./auth.service";
 import { clearLoginThrottle } from "./login-throttle";
-import { accountTarget, assertOutranks, isAboveLevel, manageableIds, outranks } from "./outrank";
+import {
+  accountTarget,
+  assertOutranks,
+  isAboveLevel,
+  manageableIds,
+  outranks,
+  refuseAccountAction,
+} from "./outrank";
 import { generateTemporaryPassword, hashPassword } from "./passwords";
 import { unitIdInScope } from "./scope";
 
 function requireAccess(ctx: ServiceContext, action: "read" | "write"): void {
   if (!can(ctx.actor, "access", action)) throw new AppError("forbidden", 403);
-}
-
-async function refuse(
-  ctx: ServiceContext,
-  action: string,
-  subjectId: number | undefined,
-  error: AppError,
-): Promise<never> {
-  await recordAudit(ctx.db, {
-    actor: ctx.actor,
-    ip: ctx.ip,
-    action,
-    module: "access",
-    subjectType: "app_user",
-    subjectId,
-    outcome: "denied",
-    detail: { code: error.code, ...error.params },
-  });
-  throw error;
 }
 
 /**
@@ -63,10 +51,15 @@ async function checkGrantableRoles(
       const error = unprocessable("role_unknown", { role: code }, [
         { path: "roles", code: "role_unknown", params: { role: code } },
       ]);
-      await refuse(ctx, action, subjectId, error);
+      await refuseAccountAction(ctx, action, subjectId, error);
     }
     if (!role!.unit_sides.includes(unit.side)) {
-      await refuse(ctx, action, subjectId, unprocessable("role_not_allowed_for_unit", { role: code }));
+      await refuseAccountAction(
+        ctx,
+        action,
+        subjectId,
+        unprocessable("role_not_allowed_for_unit", { role: code }),
+      );
     }
     if (ctx.actor.kind === "system") continue;
     const permissions = await repo.permissionsOfRoles(ctx.db, [code]);
@@ -74,7 +67,12 @@ async function checkGrantableRoles(
       outranks(ctx.actor, { permissions, scopeRootPath: unit.scopeRootPath }) &&
       (!permissions.includes("access:administer") || unitBelowActor);
     if (!grantable)
-      await refuse(ctx, action, subjectId, new AppError("role_exceeds_own", 403, { role: code }));
+      await refuseAccountAction(
+        ctx,
+        action,
+        subjectId,
+        new AppError("role_exceeds_own", 403, { role: code }),
+      );
   }
 }
 
@@ -96,12 +94,13 @@ async function checkLoginNames(
     const error = unprocessable("username_like_phone", {}, [
       { path: "username", code: "username_like_phone" },
     ]);
-    await refuse(ctx, action, subjectId, error);
+    await refuseAccountAction(ctx, action, subjectId, error);
   }
   if (names.phone) {
     let query = ctx.db.selectFrom("app_user").select("id").where("username", "=", names.phone);
     if (subjectId !== undefined) query = query.where("id", "!=", subjectId);
-    if (await query.executeTakeFirst()) await refuse(ctx, action, subjectId, conflict("phone_is_username"));
+    if (await query.executeTakeFirst())
+      await refuseAccountAction(ctx, action, subjectId, conflict("phone_is_username"));
   }
 }
 
@@ -319,7 +318,7 @@ export async function setUserRoles(ctx: ServiceContext, id: number, roles: strin
   requireAccess(ctx, "write");
   if (id === ctx.actor.userId) {
     await requireUserInScope(ctx, id);
-    await refuse(ctx, "user.set_roles", id, new AppError("self_role_change", 403));
+    await refuseAccountAction(ctx, "user.set_roles", id, new AppError("self_role_change", 403));
   }
   const user = await requireOutranked(ctx, id, "user.set_roles");
   const unit = await unitForUser(ctx, user.unit_id);
