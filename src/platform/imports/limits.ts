@@ -75,3 +75,14 @@ export function setImportLimits(changes: Partial<ImportLimits>): ImportLimits {
 export function limitExceeded(limit: LimitName, max: number): AppError {
   return new AppError("import_limit_exceeded", 413, { limit, max });
 }
+
+/** The problem of a file that cannot be read: 400 with a short technical reason ("zip: …"). */
+export function unreadable(reason: string): AppError {
+  return new AppError("import_file_unreadable", 400, { reason });
+}
+
+/** A library error's code (stable, e.g. Z_DATA_ERROR), never its prose message, which is for logs. */
+export function libraryCode(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === "string" ? code : "";
+}

@@ -14,7 +14,7 @@ import { createRequire } from "node:module";
 import { Readable } from "node:stream";
 import ExcelJS from "exceljs";
 import { AppError } from "../../shared/errors";
-import { type ImportLimits, limitExceeded } from "./limits";
+import { type ImportLimits, libraryCode, limitExceeded, unreadable } from "./limits";
 import { entriesByName, entryChunks, InflateBudget, readZipDirectory, type ZipEntry } from "./zip";
 
 const require = createRequire(import.meta.url);
@@ -63,16 +63,6 @@ interface WorkbookInternals {
   properties?: { model?: { date1904?: boolean } };
   sharedStrings?: (string | { richText: { text: string }[] } | null)[];
   styles: { getStyleModel(id: number): { numFmt?: string } | null };
-}
-
-function unreadable(reason: string): AppError {
-  return new AppError("import_file_unreadable", 400, { reason });
-}
-
-/** A library error's code (stable, e.g. ERR_…), never its prose message, which is for logs. */
-function libraryCode(error: unknown): string {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === "string" ? code : "";
 }
 
 /** Column number of a cell reference ("AB12" → 28); 0 when the reference has no letters. */

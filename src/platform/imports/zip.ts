@@ -6,7 +6,7 @@
  */
 import { createInflateRaw } from "node:zlib";
 import { AppError } from "../../shared/errors";
-import { type ImportLimits, type LimitName, limitExceeded } from "./limits";
+import { type ImportLimits, type LimitName, libraryCode, limitExceeded, unreadable } from "./limits";
 
 export interface ZipEntry {
   name: string;
@@ -26,10 +26,6 @@ const STORED = 0;
 const DEFLATED = 8;
 /** Output chunk of the inflater: small enough that a chunk never matters, large enough to be cheap. */
 const INFLATE_CHUNK = 256 * 1024;
-
-function unreadable(reason: string): AppError {
-  return new AppError("import_file_unreadable", 400, { reason });
-}
 
 function findEndOfDirectory(buffer: Buffer): number {
   // The end record is 22 bytes plus a comment of at most 65,535 bytes.
@@ -191,7 +187,7 @@ export async function* entryChunks(
     }
   } catch (error) {
     if (error instanceof AppError) throw error;
-    throw unreadable(`zip: ${entry.name}: inflate ${(error as { code?: string }).code ?? ""}`.trimEnd());
+    throw unreadable(`zip: ${entry.name}: inflate ${libraryCode(error)}`.trimEnd());
   } finally {
     inflater.destroy();
   }
