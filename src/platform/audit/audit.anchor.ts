@@ -18,11 +18,11 @@
  */
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { sql } from "kysely";
+import { type Selectable, sql } from "kysely";
 import { z } from "zod";
 import { projectRoot } from "../../config";
 import { type Executor, inTransaction } from "../../db/database";
-import type { AuditAnchorReason } from "../../db/schema";
+import type { AuditAnchorReason, DB } from "../../db/schema";
 import { canonicalJson } from "../../shared/canonical-json";
 import type { KeyVault } from "../signing/key-vault";
 import {
@@ -46,17 +46,8 @@ export const anchoringPolicy: AnchoringPolicy = policySchema.parse(
   JSON.parse(readFileSync(path.join(projectRoot, "data", "audit", "anchoring.json"), "utf8")),
 );
 
-export interface AnchorRow {
-  id: number;
-  entry_id: number;
-  entry_hash: string;
-  reason: AuditAnchorReason;
-  previous_anchor_id: number | null;
-  signed_document: string;
-  signature: string;
-  signing_key_id: number;
-  anchored_at: Date;
-}
+/** An anchor as stored. */
+export type AnchorRow = Selectable<DB["audit_anchor"]>;
 
 const ANCHOR_KIND = "edumis.audit.anchor";
 
@@ -199,7 +190,7 @@ export interface AnchorCheck {
  * cannot be trusted either.
  */
 export async function checkAnchors(db: Executor, vault: KeyVault): Promise<AnchorCheck> {
-  const anchors = (await db.selectFrom("audit_anchor").selectAll().orderBy("id").execute()) as AnchorRow[];
+  const anchors = await db.selectFrom("audit_anchor").selectAll().orderBy("id").execute();
   const nodeKeys = new Map<number, SigningKeyRow | null>();
   const good: AnchorRow[] = [];
   for (const anchor of anchors) {
