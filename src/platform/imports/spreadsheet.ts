@@ -9,7 +9,7 @@ import { parse as parseCsv } from "csv-parse/sync";
 import ExcelJS from "exceljs";
 import { AppError } from "../../shared/errors";
 import { csvCell, csvLine, stripNeutraliser } from "./csv-cell";
-import { type ImportLimits, importLimits, limitExceeded } from "./limits";
+import { type ImportLimits, importLimits, limitExceeded, unreadable } from "./limits";
 import { runTask, runTaskOnce } from "./worker-pool";
 import { openXlsxSheet } from "./xlsx-reader";
 
@@ -74,9 +74,7 @@ function readCsv(buffer: Buffer, limits: ImportLimits): Sheet {
       throw limitExceeded("maxCellChars", limits.maxCellChars);
     // csv-parse's code and line (e.g. CSV_QUOTE_NOT_CLOSED, line 12), not its English message.
     const { code, lines } = error as { code?: string; lines?: number };
-    throw new AppError("import_file_unreadable", 400, {
-      reason: `CSV ${code ?? ""}${lines ? ` (line ${lines})` : ""}`.trimEnd(),
-    });
+    throw unreadable(`CSV ${code ?? ""}${lines ? ` (line ${lines})` : ""}`.trimEnd());
   }
   const headerIndex = records.findIndex((r) => !isBlank(r.map((v) => v.trim())));
   if (headerIndex < 0) throw new AppError("import_empty", 400);
